@@ -1,0 +1,237 @@
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.hashers import make_password
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from clinics import access, selectors
+from clinics.forms import ChoosePasswordForm, ConsentForm, EnrolPatientForm
+from clinics.models import Invitation
+from clinics.roles import user_roles
+from clinics.services import (
+    EnrolmentError,
+    InvitationError,
+    audit_log,
+    enrollment_enrol,
+    hash_token,
+    invitation_accept,
+    invitation_find,
+)
+
+INVITATION_SESSION_KEY = "steady_invitation"
+CLINIC_PAGE_SIZE = 50
+
+
+@require_GET
+def home(request):
+    """Send each person to the page their role starts from."""
+    roles = user_roles(request.user)
+    if roles.is_therapist:
+        return redirect("caseload")
+    if roles.is_clinic_admin:
+        return redirect("clinic_list")
+    if roles.is_operator:
+        return redirect("admin:index")
+    return redirect("patient_home")
+
+
+@require_GET
+def patient_home(request):
+    if user_roles(request.user).is_staff:
+        raise Http404("Staff have no patient home.")
+    enrollment = access.access_current_enrollment(request.user)
+    return render(request, "clinics/patient_home.html", {"enrollment": enrollment})
+
+
+@require_GET
+def caseload(request):
+    roles = user_roles(request.user)
+    if not roles.is_therapist:
+        raise Http404("Not a therapist.")
+    enrollments = list(selectors.caseload_enrollments(request.user))
+    return render(
+        request,
+        "clinics/caseload.html",
+        {"enrollments": enrollments, "show_clinic": len(roles.therapist_clinic_ids) > 1},
+    )
+
+
+@require_GET
+def clinic_list(request):
+    clinics = list(access.admin_clinics(request.user))
+    if not clinics:
+        raise Http404("Not a clinic admin.")
+    if len(clinics) == 1:
+        return redirect("clinic_detail", slug=clinics[0].slug)
+    return render(request, "clinics/clinic_list.html", {"clinics": clinics})
+
+
+@require_http_methods(["GET", "POST"])
+def clinic_detail(request, slug):
+    clinic = access.access_clinic_as_admin(request.user, slug)
+    form = EnrolPatientForm(request.POST or None, clinic=clinic)
+    if request.method == "POST" and form.is_valid():
+        try:
+            enrollment = enrollment_enrol(clinic=clinic, by=request.user, data=form.to_request(), request=request)
+        except EnrolmentError as error:
+            form.add_error(error.field, str(error))
+        else:
+            messages.success(
+                request,
+                _("%(name)s is enrolled. Their invitation is on its way to %(email)s.")
+                % {"name": enrollment.patient.name, "email": enrollment.patient.email},
+            )
+            return redirect("enrollment_detail", code=enrollment.code)
+    page = Paginator(selectors.clinic_enrollments(clinic), CLINIC_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "clinics/clinic_detail.html",
+        {
+            "clinic": clinic,
+            "form": form,
+            "page": page,
+            "cohorts": list(selectors.clinic_cohorts(clinic)),
+        },
+    )
+
+
+@require_GET
+def enrollment_detail(request, code):
+    enrollment = access.access_enrollment_as_staff(request.user, code)
+    with transaction.atomic():
+        audit_log(
+            actor=request.user,
+            action="clinics.enrollment.viewed",
+            enrollment=enrollment,
+            target=enrollment,
+            request=request,
+        )
+    roles = user_roles(request.user)
+    return render(
+        request,
+        "clinics/enrollment_detail.html",
+        {
+            "enrollment": enrollment,
+            "invitations": list(selectors.enrollment_invitations(enrollment)),
+            "is_clinic_admin": enrollment.clinic_id in roles.admin_clinic_ids,
+        },
+    )
+
+
+# --- Invitation acceptance: link -> choose a password -> consent -> signed in ---------------------
+
+INVITATION_MESSAGES = {
+    "unknown": _("This link does not work. Check that you copied all of it, or ask your clinic for a new one."),
+    "expired": _("This invitation has expired. Ask your clinic to send you a new one."),
+    "used": _("This invitation has already been used. Sign in with your e-mail address and password."),
+    "revoked": _("A newer invitation has been sent to you. Please use the link in the newest e-mail."),
+}
+
+
+def invitation_problem(request, reason: str):
+    request.session.pop(INVITATION_SESSION_KEY, None)
+    status = 404 if reason == "unknown" else 410
+    return render(
+        request,
+        "clinics/invitation_problem.html",
+        {"message": INVITATION_MESSAGES[reason], "reason": reason},
+        status=status,
+    )
+
+
+@login_not_required
+@require_GET
+def invitation_open(request, token):
+    try:
+        invitation = invitation_find(token)
+    except InvitationError as error:
+        return invitation_problem(request, error.reason)
+    if request.user.is_authenticated:
+        # The link sets up a new account; whoever is signed in on this browser is signed out first.
+        logout(request)
+    request.session[INVITATION_SESSION_KEY] = {"id": invitation.pk, "token_hash": hash_token(token)}
+    # Continue on a URL without the token, so it does not linger in history or Referer headers.
+    return redirect("invitation_password")
+
+
+def pending_invitation(request) -> Invitation:
+    state = request.session.get(INVITATION_SESSION_KEY) or {}
+    try:
+        invitation = Invitation.objects.select_related("user", "clinic", "enrollment__program").get(
+            pk=state.get("id"), token_hash=state.get("token_hash")
+        )
+    except Invitation.DoesNotExist:
+        raise InvitationError("unknown") from None
+    if invitation.accepted_at is not None:
+        raise InvitationError("used")
+    if invitation.revoked_at is not None:
+        raise InvitationError("revoked")
+    if invitation.is_expired:
+        raise InvitationError("expired")
+    return invitation
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def invitation_password(request):
+    try:
+        invitation = pending_invitation(request)
+    except InvitationError as error:
+        return invitation_problem(request, error.reason)
+    state = request.session[INVITATION_SESSION_KEY]
+    form = ChoosePasswordForm(
+        request.POST or None, user=invitation.user, initial={"name": state.get("name") or invitation.user.name}
+    )
+    if request.method == "POST" and form.is_valid():
+        # Only the hash is kept between the two steps; the account changes only at the last step.
+        state["name"] = form.cleaned_data["name"]
+        state["password_hash"] = make_password(form.cleaned_data["password1"])
+        request.session[INVITATION_SESSION_KEY] = state
+        return redirect("invitation_consent")
+    return render(request, "clinics/invitation_password.html", {"form": form, "invitation": invitation})
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def invitation_consent(request):
+    try:
+        invitation = pending_invitation(request)
+    except InvitationError as error:
+        return invitation_problem(request, error.reason)
+    state = request.session[INVITATION_SESSION_KEY]
+    if not state.get("password_hash"):
+        return redirect("invitation_password")
+    form = ConsentForm(request.POST or None, needs_treatment_consent=invitation.enrollment_id is not None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = invitation_accept(
+                invitation_id=invitation.pk,
+                token_hash=state["token_hash"],
+                name=state["name"],
+                password_hash=state["password_hash"],
+                request=request,
+            )
+        except InvitationError as error:
+            return invitation_problem(request, error.reason)
+        request.session.pop(INVITATION_SESSION_KEY, None)
+        login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
+        messages.success(request, _("Welcome to Steady. Your account is ready."))
+        return redirect("home")
+    return render(request, "clinics/invitation_consent.html", {"form": form, "invitation": invitation})
+
+
+@login_not_required
+@require_GET
+def legal_terms(request):
+    return render(request, "legal/terms.html")
+
+
+@login_not_required
+@require_GET
+def legal_privacy(request):
+    return render(request, "legal/privacy.html")

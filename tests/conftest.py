@@ -1,0 +1,128 @@
+"""Personas (STYLE.md) and the switch that turns skipped service tests into failures in CI."""
+
+import os
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.conf import settings
+from django.core.cache import cache
+
+from clinics.models import Membership
+from tests.factories import ClinicFactory, CohortFactory, EnrollmentFactory, MembershipFactory, UserFactory
+from tests.utils import client_for
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def missing_service(reason: str):
+    """A test that needs a service it cannot have: a failure in CI (REQUIRE_SERVICES=1), else a skip."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _required_services(request):
+    if request.node.get_closest_marker("postgres") and "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        missing_service("this test needs PostgreSQL (set DATABASE_URL)")
+    if request.node.get_closest_marker("redis") and not settings.REDIS_URL:
+        missing_service("this test needs Redis (set REDIS_URL)")
+    if request.node.get_closest_marker("browser") and not os.path.exists("/usr/bin/chromium"):
+        missing_service("this test needs Chromium at /usr/bin/chromium (apt-get install chromium)")
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # allauth's rate limits live in the cache: every test starts with none used.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def with_totp(user):
+    TOTP.activate(user, generate_totp_secret())
+    return user
+
+
+@pytest.fixture
+def clinic(db):
+    return ClinicFactory(name="Northside Pain Service", slug="northside")
+
+
+@pytest.fixture
+def other_clinic(db):
+    return ClinicFactory(name="Lakeside Pain Clinic", slug="lakeside")
+
+
+@pytest.fixture
+def cohort(clinic):
+    return CohortFactory(clinic=clinic, name="Autumn group")
+
+
+@pytest.fixture
+def other_cohort(other_clinic):
+    return CohortFactory(clinic=other_clinic, name="Lakeside group")
+
+
+@pytest.fixture
+def therapist(clinic):
+    return with_totp(MembershipFactory(clinic=clinic, role=Membership.Role.THERAPIST, user__name="Sam Okafor").user)
+
+
+@pytest.fixture
+def other_therapist(clinic):
+    return with_totp(MembershipFactory(clinic=clinic, role=Membership.Role.THERAPIST, user__name="Alex Morgan").user)
+
+
+@pytest.fixture
+def clinic_admin(clinic):
+    return with_totp(MembershipFactory(clinic=clinic, role=Membership.Role.ADMIN, user__name="Priya Shah").user)
+
+
+@pytest.fixture
+def other_clinic_admin(other_clinic):
+    return with_totp(MembershipFactory(clinic=other_clinic, role=Membership.Role.ADMIN, user__name="Erik Lind").user)
+
+
+@pytest.fixture
+def other_clinic_therapist(other_clinic):
+    return with_totp(
+        MembershipFactory(clinic=other_clinic, role=Membership.Role.THERAPIST, user__name="Anna Berg").user
+    )
+
+
+@pytest.fixture
+def enrollment(cohort, therapist):
+    return EnrollmentFactory(cohort=cohort, therapist=therapist, patient__name="Margaret Hill")
+
+
+@pytest.fixture
+def patient(enrollment):
+    return enrollment.patient
+
+
+@pytest.fixture
+def same_clinic_enrollment(cohort, other_therapist):
+    """Another patient of the same clinic, assigned to another therapist."""
+    return EnrollmentFactory(cohort=cohort, therapist=other_therapist, patient__name="David Evans")
+
+
+@pytest.fixture
+def other_patient(same_clinic_enrollment):
+    return same_clinic_enrollment.patient
+
+
+@pytest.fixture
+def other_clinic_enrollment(other_cohort, other_clinic_therapist):
+    return EnrollmentFactory(cohort=other_cohort, therapist=other_clinic_therapist, patient__name="Ingrid Holm")
+
+
+@pytest.fixture
+def operator(db):
+    return with_totp(UserFactory(is_staff=True, is_superuser=True, name="Olive Operator"))
+
+
+@pytest.fixture
+def login():
+    """``login(user)`` gives a test client signed in as ``user`` (staff with MFA passed)."""
+    return client_for

@@ -1,0 +1,157 @@
+"""The permission matrix: every named URL x every persona -> the status they must get.
+
+A URL that is added without a row here fails ``test_every_url_is_in_the_matrix``. Out of scope is
+404 (never 403, which would reveal that the object exists); anonymous users are sent to sign in.
+"""
+
+import pytest
+from django.test import Client
+from django.urls import URLResolver, get_resolver, reverse
+
+from tests.utils import client_for
+
+PERSONAS = [
+    "anonymous",
+    "patient",
+    "other_patient",
+    "therapist",
+    "other_therapist",
+    "clinic_admin",
+    "other_clinic_admin",
+    "operator",
+]
+
+LOGIN = 302  # anonymous: redirected to the sign-in page
+
+
+def row(anonymous, patient, other_patient, therapist, other_therapist, clinic_admin, other_clinic_admin, operator):
+    return dict(zip(PERSONAS, [anonymous, patient, other_patient, therapist, other_therapist, clinic_admin,
+                               other_clinic_admin, operator], strict=True))  # fmt: skip
+
+
+# name -> (kwargs builder, expected status per persona). ``o`` holds the objects made by the fixture.
+MATRIX = {
+    "home": (lambda o: {}, row(LOGIN, 302, 302, 302, 302, 302, 302, 302)),
+    "patient_home": (lambda o: {}, row(LOGIN, 200, 200, 404, 404, 404, 404, 404)),
+    "caseload": (lambda o: {}, row(LOGIN, 404, 404, 200, 200, 404, 404, 404)),
+    "clinic_list": (lambda o: {}, row(LOGIN, 404, 404, 404, 404, 302, 302, 404)),
+    "clinic_detail": (lambda o: {"slug": o["clinic"].slug}, row(LOGIN, 404, 404, 404, 404, 200, 404, 404)),
+    "enrollment_detail": (
+        lambda o: {"code": o["enrollment"].code},
+        row(LOGIN, 404, 404, 200, 404, 200, 404, 404),
+    ),
+    "profile": (lambda o: {}, row(LOGIN, 200, 200, 200, 200, 200, 200, 200)),
+    "invitation_open": (lambda o: {"token": "not-a-real-token"}, row(404, 404, 404, 404, 404, 404, 404, 404)),
+    "invitation_password": (lambda o: {}, row(404, 404, 404, 404, 404, 404, 404, 404)),
+    "invitation_consent": (lambda o: {}, row(404, 404, 404, 404, 404, 404, 404, 404)),
+    "legal_terms": (lambda o: {}, row(200, 200, 200, 200, 200, 200, 200, 200)),
+    "legal_privacy": (lambda o: {}, row(200, 200, 200, 200, 200, 200, 200, 200)),
+    "healthz": (lambda o: {}, row(200, 200, 200, 200, 200, 200, 200, 200)),
+    "readyz": (lambda o: {}, row(200, 200, 200, 200, 200, 200, 200, 200)),
+    # allauth: sign-in pages are open; account pages need a signed-in user; sign-up is closed.
+    "account_login": (lambda o: {}, row(200, 302, 302, 302, 302, 302, 302, 302)),
+    "account_signup": (lambda o: {}, row(200, 302, 302, 302, 302, 302, 302, 302)),
+    "account_request_login_code": (lambda o: {}, row(200, 302, 302, 302, 302, 302, 302, 302)),
+    "account_reset_password": (lambda o: {}, row(200, 200, 200, 200, 200, 200, 200, 200)),
+    "account_change_password": (lambda o: {}, row(LOGIN, 200, 200, 200, 200, 200, 200, 200)),
+    "mfa_index": (lambda o: {}, row(LOGIN, 200, 200, 200, 200, 200, 200, 200)),
+    "account_email": (lambda o: {}, row(LOGIN, 200, 200, 200, 200, 200, 200, 200)),
+    "admin:index": (lambda o: {}, row(LOGIN, 302, 302, 302, 302, 302, 302, 200)),
+    "admin:clinics_enrollment_changelist": (lambda o: {}, row(LOGIN, 302, 302, 302, 302, 302, 302, 200)),
+}
+
+# Routes whose access rules belong to allauth or Django admin. Each is reached only through its own
+# flow (a key in an e-mail, a login in progress, a POST); the reason says what guards it.
+THIRD_PARTY = {
+    "account_confirm_email": "allauth: needs a signed key from an e-mail",
+    "account_confirm_login_code": "allauth: needs a login-by-code in progress",
+    "account_email_verification_sent": "allauth: informational page after sign-up (closed)",
+    "account_inactive": "allauth: informational page for deactivated accounts",
+    "account_logout": "allauth: POST only; signs the current user out",
+    "account_reauthenticate": "allauth: asks the signed-in user for their password again",
+    "account_reset_password_done": "allauth: informational page",
+    "account_reset_password_from_key": "allauth: needs a signed reset key from an e-mail",
+    "account_reset_password_from_key_done": "allauth: informational page",
+    "account_set_password": "allauth: only for accounts without a password (none: invitations set one)",
+    "mfa_activate_totp": "allauth.mfa: the signed-in user's own authenticator (tests/clinics/test_mfa.py)",
+    "mfa_authenticate": "allauth.mfa: needs a login in progress (tests/clinics/test_mfa.py)",
+    "mfa_deactivate_totp": "allauth.mfa: the signed-in user's own authenticator",
+    "mfa_download_recovery_codes": "allauth.mfa: the signed-in user's own recovery codes",
+    "mfa_generate_recovery_codes": "allauth.mfa: the signed-in user's own recovery codes",
+    "mfa_reauthenticate": "allauth.mfa: the signed-in user's own authenticator",
+    "mfa_view_recovery_codes": "allauth.mfa: the signed-in user's own recovery codes",
+}
+ADMIN_PREFIX = "admin:"  # Django admin: operator only, checked by its own is_staff gate (rows above)
+
+
+def url_names():
+    def walk(resolver, namespace=None):
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                inner = namespace
+                if pattern.namespace:
+                    inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+                yield from walk(pattern, inner)
+            elif pattern.name:
+                yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+    return sorted(set(walk(get_resolver())))
+
+
+def test_every_url_is_in_the_matrix():
+    missing = [
+        name
+        for name in url_names()
+        if name not in MATRIX and name not in THIRD_PARTY and not name.startswith(ADMIN_PREFIX)
+    ]
+    assert missing == [], f"Add these URLs to the permission matrix: {missing}"
+
+
+@pytest.fixture
+def world(
+    enrollment,
+    same_clinic_enrollment,
+    other_clinic_enrollment,
+    therapist,
+    other_therapist,
+    clinic_admin,
+    other_clinic_admin,
+    operator,
+    clinic,
+):
+    people = {
+        "patient": enrollment.patient,
+        "other_patient": same_clinic_enrollment.patient,
+        "therapist": therapist,
+        "other_therapist": other_therapist,
+        "clinic_admin": clinic_admin,
+        "other_clinic_admin": other_clinic_admin,
+        "operator": operator,
+    }
+    return {"people": people, "enrollment": enrollment, "clinic": clinic}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(MATRIX))
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_matrix(world, name, htmx):
+    kwargs_for, expected = MATRIX[name]
+    url = reverse(name, kwargs=kwargs_for(world))
+    headers = {"HX-Request": "true"} if htmx else {}
+    mismatches = []
+    for persona in PERSONAS:
+        client = Client() if persona == "anonymous" else client_for(world["people"][persona])
+        response = client.get(url, headers=headers)
+        if response.status_code != expected[persona]:
+            mismatches.append(f"{persona}: expected {expected[persona]}, got {response.status_code}")
+        if persona == "anonymous" and expected[persona] == LOGIN:
+            assert response["Location"].startswith((reverse("account_login"), reverse("admin:login")))
+    assert mismatches == [], f"{name} ({url}): " + "; ".join(mismatches)
+
+
+@pytest.mark.django_db
+def test_other_clinic_codes_never_show_foreign_data(world, other_clinic_enrollment, therapist, clinic_admin):
+    for user in (therapist, clinic_admin, world["people"]["patient"]):
+        response = client_for(user).get(reverse("enrollment_detail", args=[other_clinic_enrollment.code]))
+        assert response.status_code == 404
+        assert other_clinic_enrollment.patient.name not in response.content.decode()
