@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, time_zone_choices
+from config.forms import CachedModelChoiceField
 from clinics.models import Clinic, Cohort, Enrollment, Membership
 from clinics.roles import user_roles
 from clinics.services import EnrolmentRequest
@@ -26,7 +27,7 @@ class PatientLoginCodeForm(RequestLoginCodeForm):
         return email
 
 
-class TherapistChoiceField(forms.ModelChoiceField):
+class TherapistChoiceField(CachedModelChoiceField):
     def label_from_instance(self, obj):
         return obj.name or obj.email
 
@@ -44,7 +45,7 @@ class EnrolPatientForm(forms.Form):
         widget=forms.RadioSelect,
         initial=Enrollment.ContactMode.ASYNC,
     )
-    cohort = forms.ModelChoiceField(label=_("Cohort"), queryset=Cohort.objects.none(), empty_label=None)
+    cohort = CachedModelChoiceField(label=_("Cohort"), queryset=Cohort.objects.none(), empty_label=None)
     start_date = forms.DateField(
         label=_("Start date"),
         help_text=_("Week 1 opens on this day, in the patient's time zone."),

@@ -52,7 +52,9 @@ class SessionLimitsMiddleware:
             return
         elif now - seen >= SEEN_RESOLUTION_SECONDS:
             session[SESSION_SEEN] = now
-        session.set_expiry(int(limits["idle"].total_seconds()))
+        idle_seconds = int(limits["idle"].total_seconds())
+        if session.get("_session_expiry") != idle_seconds:  # only when it changes: no write per request
+            session.set_expiry(idle_seconds)
 
 
 class StaffMFAMiddleware:

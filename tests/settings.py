@@ -21,6 +21,11 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 # Tasks run inline unless a test starts a real worker (tests/test_celery_worker.py).
 CELERY_TASK_ALWAYS_EAGER = True
 STEADY_VAR_DIR = VAR_DIR / "test"
+# Static files straight from static/ (no collectstatic before tests).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STATIC_ROOT = STEADY_VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 if REDIS_URL:  # noqa: F405
     # A database of its own: tests clear the cache, which must never touch the broker's keys.

@@ -1,0 +1,188 @@
+import pytest
+from django.urls import reverse
+
+from clinics.models import AuditEvent, Enrollment
+from tests.factories import EnrollmentFactory
+from tests.utils import assert_queries, client_for
+
+pytestmark = pytest.mark.django_db
+
+
+# --- Patient home ---------------------------------------------------------------------------------
+
+
+def test_patient_home_shows_the_programme_therapist_and_next_step(patient, therapist):
+    page = client_for(patient).get(reverse("patient_home")).content.decode()
+    assert "Living well with chronic pain" in page
+    assert therapist.name in page
+    assert "Your programme started on" in page
+    assert "Need help now?" in page
+    assert "116 123" in page  # the clinic's crisis resources
+
+
+def test_patient_home_says_when_the_programme_starts(patient, enrollment):
+    import datetime
+
+    from django.utils import timezone
+
+    enrollment.start_date = timezone.localdate() + datetime.timedelta(days=5)
+    enrollment.save(update_fields=["start_date"])
+    page = client_for(patient).get(reverse("patient_home")).content.decode()
+    assert "Your programme starts on" in page
+
+
+def test_patient_home_of_a_withdrawn_patient_says_the_programme_ended(patient, enrollment):
+    enrollment.status = Enrollment.Status.WITHDRAWN
+    enrollment.save(update_fields=["status"])
+    page = client_for(patient).get(reverse("patient_home")).content.decode()
+    assert "Your programme has ended" in page
+
+
+def test_home_sends_each_role_to_its_page(patient, therapist, clinic_admin, operator):
+    assert client_for(patient).get(reverse("home"))["Location"] == reverse("patient_home")
+    assert client_for(therapist).get(reverse("home"))["Location"] == reverse("caseload")
+    assert client_for(clinic_admin).get(reverse("home"))["Location"] == reverse("clinic_list")
+    assert client_for(operator).get(reverse("home"))["Location"] == reverse("admin:index")
+
+
+def test_home_refuses_post(patient):
+    assert client_for(patient).post(reverse("home")).status_code == 405
+
+
+# --- Therapist caseload ---------------------------------------------------------------------------
+
+
+def test_caseload_lists_only_the_therapists_own_open_enrolments(
+    therapist, enrollment, same_clinic_enrollment, other_clinic_enrollment
+):
+    withdrawn = EnrollmentFactory(cohort=enrollment.cohort, therapist=therapist, status=Enrollment.Status.WITHDRAWN)
+    page = client_for(therapist).get(reverse("caseload")).content.decode()
+    assert enrollment.patient.name in page
+    assert same_clinic_enrollment.patient.name not in page
+    assert other_clinic_enrollment.patient.name not in page
+    assert withdrawn.patient.name not in page
+    assert "1 patient" in page
+
+
+@pytest.mark.parametrize("rows", [1, 25])
+def test_caseload_query_count_does_not_grow_with_patients(therapist, cohort, rows):
+    EnrollmentFactory.create_batch(rows, cohort=cohort, therapist=therapist)
+    client = client_for(therapist)
+    client.get(reverse("caseload"))  # the first request of a session stamps its start
+    # session, user, roles, authenticator, caseload
+    with assert_queries(5):
+        response = client.get(reverse("caseload"))
+    assert response.status_code == 200
+    assert response.content.decode().count('href="/patients/') == rows
+
+
+# --- Clinic page ----------------------------------------------------------------------------------
+
+
+def test_clinic_page_shows_the_enrol_form_cohorts_and_patients(clinic_admin, clinic, enrollment):
+    page = client_for(clinic_admin).get(reverse("clinic_detail", args=[clinic.slug])).content.decode()
+    assert "Enrol a patient" in page
+    assert enrollment.patient.name in page
+    assert enrollment.cohort.name in page
+    assert enrollment.therapist.name in page
+
+
+def test_clinic_list_redirects_an_admin_of_one_clinic_to_it(clinic_admin, clinic):
+    response = client_for(clinic_admin).get(reverse("clinic_list"))
+    assert response["Location"] == reverse("clinic_detail", args=[clinic.slug])
+
+
+def test_clinic_list_shows_each_clinic_to_an_admin_of_two(clinic_admin, clinic, other_clinic):
+    from clinics.models import Membership
+
+    Membership.objects.create(user=clinic_admin, clinic=other_clinic, role=Membership.Role.ADMIN)
+    page = client_for(clinic_admin).get(reverse("clinic_list")).content.decode()
+    assert clinic.name in page and other_clinic.name in page
+
+
+@pytest.mark.parametrize("rows", [1, 60])
+def test_clinic_page_query_count_does_not_grow_with_patients(clinic_admin, clinic, cohort, therapist, rows):
+    EnrollmentFactory.create_batch(rows, cohort=cohort, therapist=therapist)
+    client = client_for(clinic_admin)
+    client.get(reverse("clinic_list"))  # the first request of a session stamps its start
+    # session, user, roles, authenticator, clinic, patient count + page, cohorts with counts,
+    # the form's therapists and cohorts
+    with assert_queries(10):
+        response = client.get(reverse("clinic_detail", args=[clinic.slug]))
+    assert response.status_code == 200
+    assert response.content.decode().count('href="/patients/') == min(rows, 50)
+
+
+def test_clinic_page_paginates_patients(clinic_admin, clinic, cohort, therapist):
+    EnrollmentFactory.create_batch(51, cohort=cohort, therapist=therapist)
+    client = client_for(clinic_admin)
+    second = client.get(reverse("clinic_detail", args=[clinic.slug]), {"page": 2}).content.decode()
+    assert second.count('href="/patients/') == 1
+
+
+# --- Enrolment page (staff) -----------------------------------------------------------------------
+
+
+def test_viewing_an_enrolment_is_audited_once(therapist, enrollment):
+    response = client_for(therapist).get(reverse("enrollment_detail", args=[enrollment.code]))
+    assert response.status_code == 200
+    assert enrollment.patient.name in response.content.decode()
+    events = AuditEvent.objects.filter(action="clinics.enrollment.viewed")
+    assert events.count() == 1
+    event = events.get()
+    assert (event.actor, event.enrollment, event.clinic, event.actor_role) == (
+        therapist,
+        enrollment,
+        enrollment.clinic,
+        "therapist",
+    )
+    assert event.object_id == str(enrollment.code)
+    assert event.ip == "127.0.0.1"
+
+
+def test_a_clinic_admin_sees_the_invitation_state(clinic_admin, enrollment):
+    from clinics.services import invitation_create
+
+    invitation_create(
+        user=enrollment.patient, clinic=enrollment.clinic, role="patient", enrollment=enrollment, by=clinic_admin
+    )
+    page = client_for(clinic_admin).get(reverse("enrollment_detail", args=[enrollment.code])).content.decode()
+    assert "Invitations" in page
+    assert "Waiting to be sent" in page
+
+
+def test_audit_events_cannot_be_changed_or_deleted(therapist, enrollment):
+    client_for(therapist).get(reverse("enrollment_detail", args=[enrollment.code]))
+    event = AuditEvent.objects.get()
+    event.action = "something.else"
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.all().update(action="x")
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.all().delete()
+    assert AuditEvent.objects.get().action == "clinics.enrollment.viewed"
+
+
+# --- Profile --------------------------------------------------------------------------------------
+
+
+def test_a_patient_changes_their_time_zone_and_name(patient):
+    client = client_for(patient)
+    response = client.post(
+        reverse("profile"), {"name": "  Maggie   Hill ", "language": "en", "time_zone": "America/New_York"}
+    )
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    assert (patient.name, patient.time_zone) == ("Maggie Hill", "America/New_York")
+    assert "Your details are saved." in client.get(reverse("profile")).content.decode()
+
+
+def test_a_bad_time_zone_gets_a_message_and_saves_nothing(patient):
+    response = client_for(patient).post(reverse("profile"), {"name": "M", "language": "en", "time_zone": "Mars/Base"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    patient.refresh_from_db()
+    assert patient.time_zone == "Europe/London"

@@ -1,0 +1,69 @@
+import json
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import User
+from clinics.models import Clinic, Enrollment, Membership
+from tests.accounts.test_login import totp_code
+
+pytestmark = pytest.mark.django_db
+
+
+def seed_json(capsys, monkeypatch, password="demo-password-for-tests"):
+    monkeypatch.setenv("DEMO_PASSWORD", password)
+    call_command("seed_demo", "--json")
+    return json.loads(capsys.readouterr().out)
+
+
+def test_it_makes_two_clinics_with_admins_therapists_and_patients(capsys, monkeypatch):
+    data = seed_json(capsys, monkeypatch)
+    assert data["password"] == "demo-password-for-tests"
+    for clinic in Clinic.objects.all():
+        roles = [a["role"] for a in data["accounts"] if a["clinic"] == clinic.slug]
+        assert roles.count("admin") == 1
+        assert roles.count("therapist") == 2
+        assert roles.count("patient") >= 4
+        modes = set(Enrollment.objects.filter(clinic=clinic).values_list("contact_mode", flat=True))
+        assert modes == {"async", "sync", "mixed"}
+    assert Clinic.objects.count() == 2
+    for account in data["accounts"]:
+        assert set(account) >= {"email", "role", "clinic", "totp_secret"}
+        assert (account["totp_secret"] is None) == (account["role"] == "patient")
+
+
+def test_it_is_idempotent(capsys, monkeypatch):
+    first = seed_json(capsys, monkeypatch)
+    counts = (User.objects.count(), Enrollment.objects.count(), Membership.objects.count())
+    second = seed_json(capsys, monkeypatch)
+    assert (User.objects.count(), Enrollment.objects.count(), Membership.objects.count()) == counts
+    assert first["accounts"] == second["accounts"]
+
+
+def test_demo_staff_sign_in_with_the_password_and_their_totp_secret(capsys, monkeypatch):
+    data = seed_json(capsys, monkeypatch)
+    therapist = next(a for a in data["accounts"] if a["role"] == "therapist")
+    client = Client()
+    client.post(reverse("account_login"), {"login": therapist["email"], "password": data["password"]})
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code(User.objects.get(email=therapist["email"]))})
+    assert response.status_code == 302
+    page = client.get(reverse("caseload"))
+    assert page.status_code == 200
+    assert "Your caseload" in page.content.decode()
+
+
+def test_demo_patients_sign_in_with_the_password(capsys, monkeypatch):
+    data = seed_json(capsys, monkeypatch)
+    patient = next(a for a in data["accounts"] if a["role"] == "patient")
+    client = Client()
+    client.post(reverse("account_login"), {"login": patient["email"], "password": data["password"]})
+    assert "Living well with chronic pain" in client.get(reverse("patient_home")).content.decode()
+
+
+def test_demo_totp_prints_the_current_code(capsys, monkeypatch):
+    data = seed_json(capsys, monkeypatch)
+    admin = next(a for a in data["accounts"] if a["role"] == "admin")
+    call_command("demo_totp", admin["email"])
+    assert capsys.readouterr().out.strip() == totp_code(User.objects.get(email=admin["email"]))
