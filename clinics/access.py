@@ -41,8 +41,8 @@ def admin_clinics(user) -> QuerySet[Clinic]:
 
 def access_enrollment_as_staff(user, code) -> Enrollment:
     try:
-        return staff_enrollments(user).select_related("patient", "therapist", "clinic", "cohort", "program").get(
-            code=code
+        return (
+            staff_enrollments(user).select_related("patient", "therapist", "clinic", "cohort", "program").get(code=code)
         )
     except Enrollment.DoesNotExist:
         raise Http404("No such enrolment.") from None

@@ -7,10 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, time_zone_choices
-from config.forms import CachedModelChoiceField
 from clinics.models import Clinic, Cohort, Enrollment, Membership
 from clinics.roles import user_roles
 from clinics.services import EnrolmentRequest
+from config.forms import CachedModelChoiceField
 
 
 class PatientLoginCodeForm(RequestLoginCodeForm):
@@ -33,10 +33,16 @@ class TherapistChoiceField(CachedModelChoiceField):
 
 
 class EnrolPatientForm(forms.Form):
-    name = forms.CharField(label=_("Full name"), max_length=150)
+    name = forms.CharField(
+        label=_("Full name"), max_length=150, error_messages={"required": _("Enter the patient's full name.")}
+    )
     email = forms.EmailField(
         label=_("E-mail address"),
         help_text=_("We send the invitation here. The patient signs in with this address."),
+        error_messages={
+            "required": _("Enter the patient's e-mail address."),
+            "invalid": _("Enter an e-mail address in the right format, like name@example.com."),
+        },
     )
     therapist = TherapistChoiceField(label=_("Therapist"), queryset=User.objects.none(), empty_label=None)
     contact_mode = forms.ChoiceField(
@@ -48,6 +54,7 @@ class EnrolPatientForm(forms.Form):
     cohort = CachedModelChoiceField(label=_("Cohort"), queryset=Cohort.objects.none(), empty_label=None)
     start_date = forms.DateField(
         label=_("Start date"),
+        error_messages={"required": _("Enter a start date."), "invalid": _("Enter a real date, like 2026-11-30.")},
         help_text=_("Week 1 opens on this day, in the patient's time zone."),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
@@ -98,16 +105,18 @@ class EnrolPatientForm(forms.Form):
 
 
 class ChoosePasswordForm(forms.Form):
-    name = forms.CharField(label=_("Your name"), max_length=150)
+    name = forms.CharField(label=_("Your name"), max_length=150, error_messages={"required": _("Enter your name.")})
     password1 = forms.CharField(
         label=_("Choose a password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_("Use at least 12 characters. A few words you will remember work well."),
+        error_messages={"required": _("Choose a password.")},
     )
     password2 = forms.CharField(
         label=_("Type the password again"),
         strip=False,
+        error_messages={"required": _("Type the password again.")},
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 

@@ -180,9 +180,7 @@ class Consent(models.Model):
         TREATMENT = "treatment", _("Consent to treatment")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="consents")
-    enrollment = models.ForeignKey(
-        Enrollment, on_delete=models.PROTECT, related_name="consents", null=True, blank=True
-    )
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="consents", null=True, blank=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     version = models.CharField(max_length=32)
     given_at = models.DateTimeField(default=timezone.now)

@@ -46,9 +46,7 @@ def user_roles(user) -> Roles:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    rows = Membership.objects.filter(user=user, is_active=True, clinic__is_active=True).values_list(
-        "clinic_id", "role"
-    )
+    rows = Membership.objects.filter(user=user, is_active=True, clinic__is_active=True).values_list("clinic_id", "role")
     therapist, admin = set(), set()
     for clinic_id, role in rows:
         (admin if role == Membership.Role.ADMIN else therapist).add(clinic_id)

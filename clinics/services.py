@@ -204,7 +204,7 @@ def invitation_accept(*, invitation_id: int, token_hash: str, name: str, passwor
     """
     try:
         invitation = (
-            Invitation.objects.select_for_update()
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("user", "clinic", "enrollment")
             .get(pk=invitation_id, token_hash=token_hash)
         )

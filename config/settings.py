@@ -23,7 +23,9 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("Set DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE); it is required when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "Set DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE); it is required when DEBUG is off."
+        )
     # Only ever used with DEBUG on, on a developer's machine.
     SECRET_KEY = "django-insecure-steady-development-only"  # noqa: S105
 

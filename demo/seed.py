@@ -23,7 +23,10 @@ CLINICS = [
         "name": "Northside Pain Service",
         "time_zone": "Europe/London",
         "admin": ("Priya Shah", "admin@northside.example"),
-        "therapists": [("Dr Sam Okafor", "sam.okafor@northside.example"), ("Alex Morgan", "alex.morgan@northside.example")],
+        "therapists": [
+            ("Dr Sam Okafor", "sam.okafor@northside.example"),
+            ("Alex Morgan", "alex.morgan@northside.example"),
+        ],
         "patients": [
             ("Margaret Hill", "margaret.hill@example.com", 0, "async"),
             ("David Evans", "david.evans@example.com", 0, "mixed"),
@@ -53,9 +56,7 @@ def _user(email: str, name: str, password: str, time_zone: str) -> User:
     user.name, user.is_active = name, True
     user.set_password(password)
     user.save(update_fields=["name", "is_active", "password"])
-    EmailAddress.objects.update_or_create(
-        user=user, email=email, defaults={"verified": True, "primary": True}
-    )
+    EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
     return user
 
 

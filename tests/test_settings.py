@@ -45,7 +45,12 @@ def run_settings(env: dict) -> subprocess.CompletedProcess:
     code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
     return subprocess.run(
         [sys.executable, "-c", code],
-        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", "STEADY_VAR_DIR": "/tmp/steady-settings-test", **env},
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "STEADY_VAR_DIR": "/tmp/steady-settings-test",
+            **env,
+        },
         cwd=settings.BASE_DIR,
         capture_output=True,
         text=True,

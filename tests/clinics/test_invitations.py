@@ -230,8 +230,8 @@ def test_opening_a_link_while_signed_in_signs_the_other_person_out(invited, pati
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("email", "not-an-email", "Enter a valid email address."),
-        ("name", "   ", "This field is required."),
+        ("email", "not-an-email", "Enter an e-mail address in the right format"),
+        ("name", "   ", "Enter the patient&#x27;s full name."),
         ("start_date", "2001-01-01", "at most 4 weeks ago"),
         ("contact_mode", "carrier-pigeon", "Select a valid choice."),
     ],

@@ -186,3 +186,17 @@ def test_a_bad_time_zone_gets_a_message_and_saves_nothing(patient):
     assert "Select a valid choice" in response.content.decode()
     patient.refresh_from_db()
     assert patient.time_zone == "Europe/London"
+
+
+@pytest.mark.postgres
+def test_postgresql_itself_refuses_to_change_audit_rows(therapist, enrollment):
+    from django.db import DatabaseError, connection, transaction
+
+    client_for(therapist).get(reverse("enrollment_detail", args=[enrollment.code]))
+    for statement in (
+        "UPDATE clinics_auditevent SET action = 'tampered'",
+        "DELETE FROM clinics_auditevent",
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)
+    assert AuditEvent.objects.get().action == "clinics.enrollment.viewed"
