@@ -81,7 +81,7 @@ def test_an_admin_enrols_a_patient_who_accepts_and_lands_on_their_home(
     admin.check("login")
     page.get_by_label("Email").fill(clinic_admin.email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("Sign in", re.I)).click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
     admin.check("authenticator")
     page.get_by_label(re.compile("code", re.I)).fill(totp_code(clinic_admin))

@@ -35,6 +35,9 @@ def nhsuk_class(widget, base=None):
     classes = [base] if base else []
     if base in _ERROR_MODIFIERS and _is_invalid(attrs):
         classes.append(f"{base}--error")
+    if base == "nhsuk-input" and attrs.get("autocomplete") == "one-time-code":
+        # Sign-in and authenticator codes: a short box, with letters spaced for reading them off a phone.
+        classes += ["nhsuk-input--width-10", "nhsuk-input--code"]
     if attrs.get("class"):
         classes.append(attrs["class"])
     return " ".join(classes)

@@ -4,26 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Program',
+            name="Program",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('title', models.CharField(max_length=200)),
-                ('language', models.CharField(default='en', max_length=8)),
-                ('weeks', models.PositiveSmallIntegerField(default=9)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=80)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("title", models.CharField(max_length=200)),
+                ("language", models.CharField(default="en", max_length=8)),
+                ("weeks", models.PositiveSmallIntegerField(default=9)),
             ],
             options={
-                'ordering': ['title', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('slug', 'version'), name='program_slug_version_unique')],
+                "ordering": ["title", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("slug", "version"), name="program_slug_version_unique")
+                ],
             },
         ),
     ]

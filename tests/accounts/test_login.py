@@ -121,3 +121,9 @@ def test_a_deactivated_account_cannot_sign_in(patient):
     client = Client()
     sign_in(client, patient.email)
     assert SESSION_KEY not in client.session
+
+
+def test_the_sign_in_page_offers_no_sign_up():
+    page = Client().get(reverse("account_login")).content.decode()
+    assert "Sign in to Steady" in page
+    assert reverse("account_signup") not in page
