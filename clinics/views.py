@@ -3,7 +3,6 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.hashers import make_password
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -54,6 +53,7 @@ def caseload(request):
     if not roles.is_therapist:
         raise Http404("Not a therapist.")
     enrollments = list(selectors.caseload_enrollments(request.user))
+    audit_log(actor=request.user, action="clinics.caseload.viewed", request=request)
     return render(
         request,
         "clinics/caseload.html",
@@ -88,6 +88,7 @@ def clinic_detail(request, slug):
             )
             return redirect("enrollment_detail", code=enrollment.code)
     page = Paginator(selectors.clinic_enrollments(clinic), CLINIC_PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_log(actor=request.user, action="clinics.patient_list.viewed", clinic=clinic, request=request)
     return render(
         request,
         "clinics/clinic_detail.html",
@@ -103,14 +104,13 @@ def clinic_detail(request, slug):
 @require_GET
 def enrollment_detail(request, code):
     enrollment = access.access_enrollment_as_staff(request.user, code)
-    with transaction.atomic():
-        audit_log(
-            actor=request.user,
-            action="clinics.enrollment.viewed",
-            enrollment=enrollment,
-            target=enrollment,
-            request=request,
-        )
+    audit_log(
+        actor=request.user,
+        action="clinics.enrollment.viewed",
+        enrollment=enrollment,
+        target=enrollment,
+        request=request,
+    )
     roles = user_roles(request.user)
     return render(
         request,

@@ -44,13 +44,21 @@ def invited(clinic, cohort, therapist, clinic_admin, django_capture_on_commit_ca
     return enrollment, link
 
 
-def accept(client, link, password=GOOD_PASSWORD):
+CONSENT = {"terms": "on", "privacy": "on", "treatment": "on"}
+
+
+def choose_password(client, link, password=GOOD_PASSWORD):
+    """Open the link and pass step 1; the next request is the consent step."""
     assert client.get(link).status_code == 302
     response = client.post(
         reverse("invitation_password"), {"name": "Rose Tyler", "password1": password, "password2": password}
     )
     assert response.status_code == 302, response.content.decode()
-    return client.post(reverse("invitation_consent"), {"terms": "on", "privacy": "on", "treatment": "on"})
+
+
+def accept(client, link):
+    choose_password(client, link)
+    return client.post(reverse("invitation_consent"), CONSENT)
 
 
 def test_enrolling_creates_an_inactive_account_an_enrolment_and_sends_one_invitation(invited, therapist):
@@ -137,12 +145,9 @@ def test_an_expired_link_is_refused_and_activates_nothing(invited):
 def test_a_link_that_expires_between_the_steps_is_refused_at_the_last_step(invited):
     enrollment, link = invited
     client = Client()
-    client.get(link)
-    client.post(
-        reverse("invitation_password"), {"name": "Rose", "password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD}
-    )
+    choose_password(client, link)
     Invitation.objects.filter(enrollment=enrollment).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
-    response = client.post(reverse("invitation_consent"), {"terms": "on", "privacy": "on", "treatment": "on"})
+    response = client.post(reverse("invitation_consent"), CONSENT)
     assert response.status_code == 410
     enrollment.patient.refresh_from_db()
     assert enrollment.patient.is_active is False
@@ -178,14 +183,9 @@ def test_two_tabs_accepting_at_once_accept_once(invited):
     _, link = invited
     first, second = Client(), Client()
     for client in (first, second):
-        client.get(link)
-        client.post(
-            reverse("invitation_password"),
-            {"name": "Rose", "password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD},
-        )
-    consent = {"terms": "on", "privacy": "on", "treatment": "on"}
-    assert first.post(reverse("invitation_consent"), consent).status_code == 302
-    assert second.post(reverse("invitation_consent"), consent).status_code == 410
+        choose_password(client, link)
+    assert first.post(reverse("invitation_consent"), CONSENT).status_code == 302
+    assert second.post(reverse("invitation_consent"), CONSENT).status_code == 410
     assert Consent.objects.filter(kind="treatment").count() == 1
 
 
@@ -208,10 +208,7 @@ def test_a_weak_or_mismatched_password_gets_a_message_and_saves_nothing(invited)
 def test_consent_boxes_are_required(invited):
     enrollment, link = invited
     client = Client()
-    client.get(link)
-    client.post(
-        reverse("invitation_password"), {"name": "Rose", "password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD}
-    )
+    choose_password(client, link)
     response = client.post(reverse("invitation_consent"), {"terms": "on"})
     assert response.status_code == 200
     page = response.content.decode()

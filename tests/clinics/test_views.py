@@ -69,8 +69,8 @@ def test_caseload_query_count_does_not_grow_with_patients(therapist, cohort, row
     EnrollmentFactory.create_batch(rows, cohort=cohort, therapist=therapist)
     client = client_for(therapist)
     client.get(reverse("caseload"))  # the first request of a session stamps its start
-    # session, user, roles, authenticator, caseload
-    with assert_queries(5):
+    # session, user, roles, authenticator, caseload, audit
+    with assert_queries(6):
         response = client.get(reverse("caseload"))
     assert response.status_code == 200
     assert response.content.decode().count('href="/patients/') == rows
@@ -105,9 +105,9 @@ def test_clinic_page_query_count_does_not_grow_with_patients(clinic_admin, clini
     EnrollmentFactory.create_batch(rows, cohort=cohort, therapist=therapist)
     client = client_for(clinic_admin)
     client.get(reverse("clinic_list"))  # the first request of a session stamps its start
-    # session, user, roles, authenticator, clinic, patient count + page, cohorts with counts,
+    # session, user, roles, authenticator, clinic, patient count + page, audit, cohorts with counts,
     # the form's therapists and cohorts
-    with assert_queries(10):
+    with assert_queries(11):
         response = client.get(reverse("clinic_detail", args=[clinic.slug]))
     assert response.status_code == 200
     assert response.content.decode().count('href="/patients/') == min(rows, 50)
@@ -121,6 +121,15 @@ def test_clinic_page_paginates_patients(clinic_admin, clinic, cohort, therapist)
 
 
 # --- Enrolment page (staff) -----------------------------------------------------------------------
+
+
+def test_patient_lists_are_audited(therapist, clinic_admin, clinic, enrollment):
+    client_for(therapist).get(reverse("caseload"))
+    client_for(clinic_admin).get(reverse("clinic_detail", args=[clinic.slug]))
+    assert list(AuditEvent.objects.order_by("pk").values_list("action", "actor_role", "clinic")) == [
+        ("clinics.caseload.viewed", "therapist", None),
+        ("clinics.patient_list.viewed", "admin", clinic.pk),
+    ]
 
 
 def test_viewing_an_enrolment_is_audited_once(therapist, enrollment):
@@ -153,7 +162,7 @@ def test_a_clinic_admin_sees_the_invitation_state(clinic_admin, enrollment):
 
 def test_audit_events_cannot_be_changed_or_deleted(therapist, enrollment):
     client_for(therapist).get(reverse("enrollment_detail", args=[enrollment.code]))
-    event = AuditEvent.objects.get()
+    event = AuditEvent.objects.get(action="clinics.enrollment.viewed")
     event.action = "something.else"
     with pytest.raises(PermissionError):
         event.save()
