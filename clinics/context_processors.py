@@ -25,11 +25,16 @@ def navigation(request) -> dict:
         items.append((_("Clinic"), reverse("clinic_list")))
     if not roles.is_staff:
         items.append((_("Home"), reverse("patient_home")))
+        items.append((_("Programme"), reverse("program_overview")))
+        items.append((_("Diary"), reverse("diary")))
     if roles.is_operator:
         items.append((_("Admin"), reverse("admin:index")))
     items.append((_("Your details"), reverse("profile")))
-    path = request.path
+    # The current item is the one whose address is the longest start of this page's (/me/diary/
+    # belongs to "Diary", not to "Home" at /me/).
+    matches = [url for _label, url in items if request.path.startswith(url)]
+    current = max(matches, key=len) if matches else None
     return {
-        "nav_items": [NavItem(label=str(label), url=url, active=path.startswith(url)) for label, url in items],
+        "nav_items": [NavItem(label=str(label), url=url, active=url == current) for label, url in items],
         "user_roles": roles,
     }

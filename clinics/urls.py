@@ -4,7 +4,6 @@ from clinics import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("me/", views.patient_home, name="patient_home"),
     path("caseload/", views.caseload, name="caseload"),
     path("clinics/", views.clinic_list, name="clinic_list"),
     path("clinics/<slug:slug>/", views.clinic_detail, name="clinic_detail"),

@@ -40,14 +40,6 @@ def home(request):
 
 
 @require_GET
-def patient_home(request):
-    if user_roles(request.user).is_staff:
-        raise Http404("Staff have no patient home.")
-    enrollment = access.access_current_enrollment(request.user)
-    return render(request, "clinics/patient_home.html", {"enrollment": enrollment})
-
-
-@require_GET
 def caseload(request):
     roles = user_roles(request.user)
     if not roles.is_therapist:

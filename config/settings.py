@@ -191,6 +191,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.reap_stuck",
         "schedule": crontab(minute="*/5"),
     },
+    # Modules open at the start of the patient's day; a 5-minute sweep opens them within 5 minutes.
+    "modules-unlock-due": {
+        "task": "modules.unlock_due",
+        "schedule": crontab(minute="*/5"),
+    },
+    "modules-reconcile-plans": {
+        "task": "modules.reconcile_plans",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 # --- E-mail (Django 6.1 MAILERS) -----------------------------------------------------------

@@ -79,3 +79,40 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
     contact_mode = Enrollment.ContactMode.ASYNC
     status = Enrollment.Status.ACTIVE
     start_date = factory.SelfAttribute("cohort.start_date")
+
+
+class ModuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "modules.Module"
+
+    program = factory.SubFactory(ProgramFactory)
+    slug = factory.Sequence(lambda n: f"module-{n}")
+    position = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Module {n}")
+    summary = "A short module."
+    minutes = 15
+    optional = False
+
+
+class PageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "modules.Page"
+
+    module = factory.SubFactory(ModuleFactory)
+    slug = factory.Sequence(lambda n: f"page-{n}")
+    position = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Page {n}")
+    body = "Some **plain** words.\n\n- one\n- two"
+
+
+def make_program(weeks=9, pages=3, optional=2, program=None):
+    """A program with ``weeks`` core modules (``pages`` pages each) and ``optional`` extra modules."""
+    program = program or ProgramFactory(weeks=weeks)
+    for position in range(1, weeks + optional + 1):
+        module = ModuleFactory(
+            program=program, slug=f"m{position}", position=position, title=f"Module {position}",
+            optional=position > weeks,
+        )  # fmt: skip
+        for number in range(1, pages + 1):
+            PageFactory(module=module, slug=f"p{number}", position=number, title=f"M{position} page {number}")
+    return program

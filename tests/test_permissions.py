@@ -7,7 +7,10 @@ A URL that is added without a row here fails ``test_every_url_is_in_the_matrix``
 import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from modules import plans
+from tests.factories import make_program
 from tests.utils import client_for
 
 PERSONAS = [
@@ -48,6 +51,23 @@ MATRIX = {
     "legal_privacy": (lambda o: {}, row(200, 200, 200, 200, 200, 200, 200, 200)),
     "healthz": (lambda o: {}, row(200, 200, 200, 200, 200, 200, 200, 200)),
     "readyz": (lambda o: {}, row(200, 200, 200, 200, 200, 200, 200, 200)),
+    # Programme (modules): the patient's own pages; module m1 is open for "patient" only.
+    "program_overview": (lambda o: {}, row(LOGIN, 200, 200, 404, 404, 404, 404, 404)),
+    "module_detail": (lambda o: {"module": "m1"}, row(LOGIN, 302, 404, 404, 404, 404, 404, 404)),
+    "module_page": (lambda o: {"module": "m1", "number": 1}, row(LOGIN, 200, 404, 404, 404, 404, 404, 404)),
+    "module_finish": (lambda o: {"module": "m1"}, row(LOGIN, 405, 405, 405, 405, 405, 405, 405)),
+    "exercise_save": (
+        lambda o: {"module": "m1", "exercise": "e1"},
+        row(LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "exercise_submit": (
+        lambda o: {"module": "m1", "exercise": "e1"},
+        row(LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "diary": (lambda o: {}, row(LOGIN, 200, 200, 404, 404, 404, 404, 404)),
+    "diary_entry": (lambda o: {"day": o["today"]}, row(LOGIN, 200, 200, 404, 404, 404, 404, 404)),
+    "plan_detail": (lambda o: {"code": o["enrollment"].code}, row(LOGIN, 404, 404, 200, 404, 200, 404, 404)),
+    "plan_change": (lambda o: {"code": o["enrollment"].code}, row(LOGIN, 405, 405, 405, 405, 405, 405, 405)),
     # allauth: sign-in pages are open; account pages need a signed-in user; sign-up is closed.
     "account_login": (lambda o: {}, row(200, 302, 302, 302, 302, 302, 302, 302)),
     "account_signup": (lambda o: {}, row(200, 302, 302, 302, 302, 302, 302, 302)),
@@ -128,7 +148,11 @@ def world(
         "other_clinic_admin": other_clinic_admin,
         "operator": operator,
     }
-    return {"people": people, "enrollment": enrollment, "clinic": clinic}
+    make_program(weeks=2, pages=2, optional=0, program=enrollment.program)
+    plan = plans.plan_ensure(enrollment)
+    plans.plan_ensure(same_clinic_enrollment)
+    plans.unlock_item(plan.items.get(module__slug="m1"), now=timezone.now())
+    return {"people": people, "enrollment": enrollment, "clinic": clinic, "today": timezone.localdate()}
 
 
 @pytest.mark.django_db
