@@ -2,6 +2,7 @@
 that is already there (except the shared password, which is set to the one given)."""
 
 import datetime
+from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -13,8 +14,10 @@ from django.utils import timezone
 from accounts.models import User
 from clinics.models import Clinic, Cohort, Consent, Enrollment, Membership
 from clinics.services import PRIVACY_VERSION, TERMS_VERSION, TREATMENT_CONSENT_VERSION
-from modules.models import Program
+from demo.history import seed_history
+from modules.content import load_program
 
+PROGRAM_FOLDER = Path(__file__).resolve().parent.parent / "modules" / "content" / "living-well"
 DEFAULT_PASSWORD = "steady-demo-2026"  # noqa: S105 - demo accounts only, printed for the user
 
 CLINICS = [
@@ -28,11 +31,11 @@ CLINICS = [
             ("Alex Morgan", "alex.morgan@northside.example"),
         ],
         "patients": [
-            ("Margaret Hill", "margaret.hill@example.com", 0, "async"),
-            ("David Evans", "david.evans@example.com", 0, "mixed"),
-            ("Susan Clarke", "susan.clarke@example.com", 1, "sync"),
-            ("Peter Walsh", "peter.walsh@example.com", 1, "async"),
-            ("Janet Brown", "janet.brown@example.com", 0, "async"),
+            ("Margaret Hill", "margaret.hill@example.com", 0, "async", 3),
+            ("David Evans", "david.evans@example.com", 0, "mixed", 5),
+            ("Susan Clarke", "susan.clarke@example.com", 1, "sync", 2),
+            ("Peter Walsh", "peter.walsh@example.com", 1, "async", 1),
+            ("Janet Brown", "janet.brown@example.com", 0, "async", 7),
         ],
     },
     {
@@ -42,10 +45,10 @@ CLINICS = [
         "admin": ("Erik Lind", "admin@lakeside.example"),
         "therapists": [("Dr Anna Berg", "anna.berg@lakeside.example"), ("Jonas Ek", "jonas.ek@lakeside.example")],
         "patients": [
-            ("Ingrid Holm", "ingrid.holm@example.com", 0, "async"),
-            ("Lars Nilsson", "lars.nilsson@example.com", 1, "mixed"),
-            ("Karin Sund", "karin.sund@example.com", 0, "sync"),
-            ("Olof Dahl", "olof.dahl@example.com", 1, "async"),
+            ("Ingrid Holm", "ingrid.holm@example.com", 0, "async", 2),
+            ("Lars Nilsson", "lars.nilsson@example.com", 1, "mixed", 4),
+            ("Karin Sund", "karin.sund@example.com", 0, "sync", 6),
+            ("Olof Dahl", "olof.dahl@example.com", 1, "async", 1),
         ],
     },
 ]
@@ -73,10 +76,9 @@ def _account(user: User, role: str, clinic: Clinic, totp_secret: str | None) -> 
 
 @transaction.atomic
 def seed_demo(*, password: str) -> list[dict]:
-    program, _ = Program.objects.get_or_create(
-        slug="living-well", version=1, defaults={"title": "Living well with chronic pain", "weeks": 9}
-    )
-    # Cohorts start on the Monday of this week, so the demo is always mid-way through week 1.
+    program = load_program(PROGRAM_FOLDER).program
+    # Cohorts start on the Monday of this week; each patient started some weeks before that, so
+    # the demo shows people in week 1 as well as people far along.
     today = timezone.localdate()
     monday = today - datetime.timedelta(days=today.weekday())
     accounts = []
@@ -97,7 +99,7 @@ def seed_demo(*, password: str) -> list[dict]:
             Membership.objects.get_or_create(user=therapist, clinic=clinic, role=Membership.Role.THERAPIST)
             therapists.append(therapist)
             accounts.append(_account(therapist, "therapist", clinic, _totp_secret(therapist)))
-        for name, email, therapist_index, contact_mode in spec["patients"]:
+        for name, email, therapist_index, contact_mode, week in spec["patients"]:
             patient = _user(email, name, password, spec["time_zone"])
             enrollment, created = Enrollment.objects.get_or_create(
                 patient=patient,
@@ -108,7 +110,7 @@ def seed_demo(*, password: str) -> list[dict]:
                     "therapist": therapists[therapist_index],
                     "contact_mode": contact_mode,
                     "status": Enrollment.Status.ACTIVE,
-                    "start_date": cohort.start_date,
+                    "start_date": monday - datetime.timedelta(weeks=week - 1),
                     "activated_at": timezone.now(),
                 },
             )
@@ -125,5 +127,6 @@ def seed_demo(*, password: str) -> list[dict]:
                         ),
                     ]
                 )
+                seed_history(enrollment, weeks_in=week)
             accounts.append(_account(patient, "patient", clinic, None))
     return accounts

@@ -55,7 +55,12 @@ class Visit:
         self.axe = Axe()
         self.violations = {}
         self.console_errors = []
-        page.on("console", lambda msg: msg.type == "error" and self.console_errors.append(msg.text))
+        page.on(
+            "console",
+            lambda msg: (
+                msg.type == "error" and self.console_errors.append(f"{msg.text} at {msg.location} on {page.url}")
+            ),
+        )
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
     def check(self, step: str):

@@ -67,3 +67,22 @@ def test_demo_totp_prints_the_current_code(capsys, monkeypatch):
     admin = next(a for a in data["accounts"] if a["role"] == "admin")
     call_command("demo_totp", admin["email"])
     assert capsys.readouterr().out.strip() == totp_code(User.objects.get(email=admin["email"]))
+
+
+def test_demo_patients_are_at_different_weeks_with_true_history(capsys, monkeypatch):
+    from modules.models import DiaryEntry, ExerciseResponse, PlannedModule
+
+    seed_json(capsys, monkeypatch)
+    janet = Enrollment.objects.get(patient__email="janet.brown@example.com")
+    peter = Enrollment.objects.get(patient__email="peter.walsh@example.com")
+    assert PlannedModule.objects.filter(plan__enrollment=janet, completed_at__isnull=False).count() == 6
+    assert PlannedModule.objects.filter(plan__enrollment=janet, unlocked_at__isnull=False).count() == 7
+    assert PlannedModule.objects.filter(plan__enrollment=peter, unlocked_at__isnull=False).count() == 1
+    assert ExerciseResponse.objects.filter(enrollment=janet, submitted_at__isnull=False).count() >= 10
+    assert not ExerciseResponse.objects.filter(enrollment=peter).exists()
+    assert DiaryEntry.objects.filter(enrollment=janet).count() >= 15
+    client = Client()
+    client.post(reverse("account_login"), {"login": janet.patient.email, "password": "demo-password-for-tests"})
+    page = client.get(reverse("patient_home")).content.decode()
+    assert "This week" in page
+    assert client.get(reverse("diary")).status_code == 200

@@ -204,3 +204,27 @@ def test_dates_show_in_the_patients_time_zone(patient, enrollment, program):
     plans.plan_ensure(enrollment)
     page = client_for(patient).get(reverse("patient_home")).content.decode()
     assert "Your programme starts on" in page
+
+
+@pytest.mark.parametrize("modules_open", [1, 8])
+def test_overview_query_count_does_not_grow_with_the_plan(patient, plan, modules_open):
+    open_modules(plan, modules_open)
+    client = client_for(patient)
+    client.get(reverse("program_overview"))
+    # session, user, roles, enrolment, plan, items, end date (count of items not skipped)
+    with assert_queries(7):
+        assert client.get(reverse("program_overview")).status_code == 200
+
+
+@pytest.mark.parametrize("changes", [1, 6])
+def test_plan_page_query_count_does_not_grow(therapist, plan, enrollment, program, changes):
+    for module in program.modules.filter(optional=True)[:1]:
+        plans.plan_add_module(plan=plan, module=module, by=therapist)
+    for _ in range(changes - 1):
+        plans.plan_extend(plan=plan, weeks=1, by=therapist)
+    client = client_for(therapist)
+    client.get(reverse("plan_detail", args=[enrollment.code]))
+    # session, user, roles, authenticator, enrolment, plan, audit, items, addable modules, changes,
+    # end date (count of items not skipped)
+    with assert_queries(11):
+        assert client.get(reverse("plan_detail", args=[enrollment.code])).status_code == 200
