@@ -15,7 +15,7 @@ import yaml
 from django.db import transaction
 from django.utils import timezone
 
-from modules.exercises import validate_config
+from modules.exercise_forms import validate_config
 from modules.models import Exercise, ExerciseResponse, Module, Page, PageVisit, PlannedModule, Program
 
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.S)

@@ -45,6 +45,7 @@ def test_a_patient_reads_a_module_and_their_typing_survives_a_reload(browser, li
     page.goto("/me/modules/understanding-pain/1/")
     assert page.get_by_text("Page 1 of 6").is_visible()
     visit.check("module-1-page-1")
+
     page.get_by_role("link", name=re.compile("Next")).click()
     page.wait_for_url(re.compile(r"/understanding-pain/2/$"))
 
@@ -82,6 +83,14 @@ def test_a_patient_reads_a_module_and_their_typing_survives_a_reload(browser, li
 
     page.goto("/me/diary/")
     visit.check("diary")
+
+    # A small phone: pages load at 320 px wide and nothing scrolls sideways.
+    narrow = context.new_page()
+    narrow.set_viewport_size({"width": 320, "height": 700})
+    for url in ("/me/", "/me/modules/understanding-pain/1/", "/me/modules/thoughts-and-pain/6/", "/me/diary/"):
+        narrow.goto(url)
+        narrow.wait_for_load_state("networkidle")
+        assert narrow.evaluate("document.documentElement.scrollWidth") <= 320, url
 
     context.close()
     assert visit.violations == {}, visit.violations

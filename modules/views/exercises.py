@@ -1,4 +1,4 @@
-"""Saving and submitting a patient's answer to an exercise (the forms are in modules/exercises.py).
+"""Saving and submitting a patient's answer to an exercise (the forms are in modules/exercise_forms.py).
 
 Both views answer two ways. htmx autosave gets the small status partial, always with status 200
 (htmx 2 swaps nothing on 4xx), and the new version swapped into the form's hidden input so the
@@ -14,15 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from modules.access import access_open_item
-from modules.exercises import (
-    LOG_ENTRIES,
-    ExerciseBlock,
-    SaveConflict,
-    form_for,
-    response_save,
-    response_submit,
-    summary_rows,
-)
+from modules.exercise_forms import LOG_ENTRIES, form_for, summary_rows
+from modules.exercises import ExerciseBlock, SaveConflict, response_save, response_submit
 from modules.models import Exercise
 
 STATUS = "modules/exercises/_status.html"
