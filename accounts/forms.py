@@ -14,9 +14,12 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["name", "language", "time_zone"]
-        labels = {"name": _("Your name")}
-        help_texts = {"name": _("This is how your therapist and clinic will see you.")}
+        fields = ["name", "language", "time_zone", "reminder_hour"]
+        labels = {"name": _("Your name"), "reminder_hour": _("When should we send reminders?")}
+        help_texts = {
+            "name": _("This is how your therapist and clinic will see you."),
+            "reminder_hour": _("E-mail reminders about questionnaires arrive at about this time of day."),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -48,6 +48,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     name = models.CharField(_("name"), max_length=150)
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/London")
     language = models.CharField(_("language"), max_length=8, default="en")
+    reminder_hour = models.PositiveSmallIntegerField(
+        _("reminder hour"),
+        default=9,
+        choices=[(hour, f"{hour:02d}:00") for hour in range(6, 22)],
+        help_text=_("Reminders arrive at this hour, in the person's own time zone."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("operator (Django admin)"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)

@@ -200,6 +200,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "modules.reconcile_plans",
         "schedule": crontab(minute="*/15"),
     },
+    # The outcomes sweeps (outcomes/tasks.py) join this schedule with the questionnaire pages: a
+    # schedule that holds module 1 for a baseline nobody can answer yet would stop every patient.
 }
 
 # --- E-mail (Django 6.1 MAILERS) -----------------------------------------------------------

@@ -16,6 +16,8 @@ class Notification(models.Model):
         SENDING = "sending", "sending"
         SENT = "sent", "sent"
         FAILED = "failed", "failed"
+        # Not sent because it no longer applied when its time came (e.g. the reminder's task was done).
+        CANCELLED = "cancelled", "cancelled"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications")
     kind = models.CharField(max_length=64)

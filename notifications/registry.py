@@ -28,6 +28,11 @@ ContextBuilder = Callable[["Notification"], dict]
 KIND_MAX_LENGTH = 64  # Notification.kind
 
 
+class NoLongerNeeded(Exception):  # noqa: N818 - reads as the reason, not as an error
+    """Raised by a kind's ``build_context`` when the message no longer applies at send time (a
+    reminder for something already done). The row is cancelled, not failed, and nothing is sent."""
+
+
 class UnknownKind(LookupError):
     pass
 

@@ -34,7 +34,7 @@ from django.utils import timezone, translation
 
 from accounts.models import User
 from notifications.models import Notification
-from notifications.registry import NotificationKind, get_kind
+from notifications.registry import NoLongerNeeded, NotificationKind, get_kind
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +163,12 @@ def send_claimed(notification: Notification, *, mailer: BaseEmailBackend | None 
             message = _render(notification, get_kind(notification.kind))
             _send(message, mailer)
             _mark_sent(notification)
+    except NoLongerNeeded as reason:
+        Notification.objects.filter(pk=notification.pk, claim_token=notification.claim_token).update(
+            status=Status.CANCELLED, claim_token=None, last_error=f"Cancelled: {reason}"[:LAST_ERROR_MAX_CHARS]
+        )
+        notification.status, notification.claim_token = Status.CANCELLED, None
+        return False
     except SoftTimeLimitExceeded:
         # The task's time is up, possibly after the server took the mail: leave the row in
         # ``sending`` for reap_stuck rather than marking a message that may have gone out as failed.

@@ -15,6 +15,7 @@ from clinics.roles import user_roles
 from modules import plans, selectors
 from modules.access import access_open_item
 from modules.exercises import exercise_blocks
+from modules.home_panels import home_panels
 from modules.models import EngagementEvent, PageVisit
 
 
@@ -27,6 +28,7 @@ def home(request):
     if enrollment is not None:
         plan = plans.plan_ensure(enrollment)
         context.update(selectors.patient_home(enrollment, plan, today=timezone.localdate()))
+        context["panels"] = home_panels(request, enrollment)
     return render(request, "modules/home.html", context)
 
 

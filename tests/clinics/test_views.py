@@ -181,16 +181,19 @@ def test_audit_events_cannot_be_changed_or_deleted(therapist, enrollment):
 def test_a_patient_changes_their_time_zone_and_name(patient):
     client = client_for(patient)
     response = client.post(
-        reverse("profile"), {"name": "  Maggie   Hill ", "language": "en", "time_zone": "America/New_York"}
+        reverse("profile"),
+        {"name": "  Maggie   Hill ", "language": "en", "time_zone": "America/New_York", "reminder_hour": "18"},
     )
     assert response.status_code == 302
     patient.refresh_from_db()
-    assert (patient.name, patient.time_zone) == ("Maggie Hill", "America/New_York")
+    assert (patient.name, patient.time_zone, patient.reminder_hour) == ("Maggie Hill", "America/New_York", 18)
     assert "Your details are saved." in client.get(reverse("profile")).content.decode()
 
 
 def test_a_bad_time_zone_gets_a_message_and_saves_nothing(patient):
-    response = client_for(patient).post(reverse("profile"), {"name": "M", "language": "en", "time_zone": "Mars/Base"})
+    response = client_for(patient).post(
+        reverse("profile"), {"name": "M", "language": "en", "time_zone": "Mars/Base", "reminder_hour": "9"}
+    )
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
     patient.refresh_from_db()

@@ -1,0 +1,37 @@
+from celery import shared_task
+
+from outcomes import schedule
+
+
+@shared_task(name="outcomes.reconcile_schedules")
+def reconcile_schedules() -> int:
+    return schedule.schedule_reconcile()
+
+
+@shared_task(name="outcomes.open_due")
+def open_due() -> int:
+    return schedule.open_due()
+
+
+@shared_task(name="outcomes.remind_due")
+def remind_due() -> int:
+    return schedule.remind_due()
+
+
+@shared_task(name="outcomes.expire_due")
+def expire_due() -> int:
+    return schedule.expire_due()
+
+
+@shared_task(name="outcomes.escalate_alerts")
+def escalate_alerts() -> int:
+    from outcomes.alerts import escalate_due
+
+    return escalate_due()
+
+
+@shared_task(name="outcomes.render_export", soft_time_limit=60, time_limit=90)
+def render_export(export_id: int) -> None:
+    from outcomes.reports import render_export as render
+
+    render(export_id)
