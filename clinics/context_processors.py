@@ -23,10 +23,14 @@ def navigation(request) -> dict:
         items.append((_("Caseload"), reverse("caseload")))
     if roles.is_clinic_admin:
         items.append((_("Clinic"), reverse("clinic_list")))
+    if roles.is_therapist or roles.is_clinic_admin:
+        # A URL name, not an import: clinics may not depend on outcomes, which owns the page.
+        items.append((_("Alerts"), reverse("alert_list")))
     if not roles.is_staff:
         items.append((_("Home"), reverse("patient_home")))
         items.append((_("Programme"), reverse("program_overview")))
         items.append((_("Diary"), reverse("diary")))
+        items.append((_("Progress"), reverse("my_progress")))
     if roles.is_operator:
         items.append((_("Admin"), reverse("admin:index")))
     items.append((_("Your details"), reverse("profile")))

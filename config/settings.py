@@ -200,8 +200,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "modules.reconcile_plans",
         "schedule": crontab(minute="*/15"),
     },
-    # The outcomes sweeps (outcomes/tasks.py) join this schedule with the questionnaire pages: a
-    # schedule that holds module 1 for a baseline nobody can answer yet would stop every patient.
+    # Questionnaires: make schedules, open what is due (and queue reminders), remind on the due
+    # day, close what expired. Urgent alerts escalate within minutes of their window.
+    "outcomes-reconcile-schedules": {"task": "outcomes.reconcile_schedules", "schedule": crontab(minute="*/15")},
+    "outcomes-open-due": {"task": "outcomes.open_due", "schedule": crontab(minute="*/5")},
+    "outcomes-remind-due": {"task": "outcomes.remind_due", "schedule": crontab(minute="*/15")},
+    "outcomes-expire-due": {"task": "outcomes.expire_due", "schedule": crontab(minute="*/15")},
+    "outcomes-escalate-alerts": {"task": "outcomes.escalate_alerts", "schedule": crontab(minute="*/5")},
+    "outcomes-flag-overdue": {"task": "outcomes.flag_overdue", "schedule": crontab(minute=7)},
 }
 
 # --- E-mail (Django 6.1 MAILERS) -----------------------------------------------------------
@@ -281,6 +287,10 @@ STEADY_SESSION_LIMITS = {
     "patient": {"idle": timedelta(minutes=60), "absolute": timedelta(hours=24)},
 }
 STEADY_INVITATION_VALID_FOR = timedelta(days=env_int("STEADY_INVITATION_DAYS", 14))
+# PSEQ's wording is licensed: a clinic that holds the licence installs it as a JSON file here.
+STEADY_PSEQ_ITEMS_FILE = env_str("STEADY_PSEQ_ITEMS_FILE")
+# Key for pseudonymous patient references in research and FHIR exports (default: from SECRET_KEY).
+STEADY_PSEUDONYM_KEY = env_str("STEADY_PSEUDONYM_KEY")
 
 # --- Sessions, cookies and headers -----------------------------------------------------------
 SESSION_COOKIE_AGE = int(STEADY_SESSION_LIMITS["patient"]["absolute"].total_seconds())

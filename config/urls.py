@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("clinics.urls")),
     path("", include("modules.urls")),
+    path("", include("outcomes.urls")),
 ]

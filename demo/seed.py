@@ -15,6 +15,7 @@ from accounts.models import User
 from clinics.models import Clinic, Cohort, Consent, Enrollment, Membership
 from clinics.services import PRIVACY_VERSION, TERMS_VERSION, TREATMENT_CONSENT_VERSION
 from demo.history import seed_history
+from demo.outcomes_history import seed_outcomes
 from modules.content import load_program
 
 PROGRAM_FOLDER = Path(__file__).resolve().parent.parent / "modules" / "content" / "living-well"
@@ -128,5 +129,6 @@ def seed_demo(*, password: str) -> list[dict]:
                     ]
                 )
                 seed_history(enrollment, weeks_in=week)
+                seed_outcomes(enrollment)
             accounts.append(_account(patient, "patient", clinic, None))
     return accounts

@@ -47,7 +47,7 @@ class Assessment(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     enrollment = models.ForeignKey("clinics.Enrollment", on_delete=models.PROTECT, related_name="assessments")
     instrument_key = models.CharField(max_length=32)
-    instrument_version = models.CharField(max_length=32)
+    instrument_version = models.CharField(max_length=64)
     # The occasion and, for weekly checks, the week: "baseline", "week-2", "midpoint", "post", ...
     occasion = models.CharField(max_length=24)
     occasion_kind = models.CharField(max_length=16, choices=Occasion.choices)

@@ -30,6 +30,13 @@ def escalate_alerts() -> int:
     return escalate_due()
 
 
+@shared_task(name="outcomes.flag_overdue")
+def flag_overdue() -> int:
+    from outcomes.alerts import flag_overdue as flag
+
+    return flag()
+
+
 @shared_task(name="outcomes.render_export", soft_time_limit=60, time_limit=90)
 def render_export(export_id: int) -> None:
     from outcomes.reports import render_export as render

@@ -76,6 +76,20 @@ MATRIX = {
     "account_change_password": (lambda o: {}, row(LOGIN, 200, 200, 200, 200, 200, 200, 200)),
     "mfa_index": (lambda o: {}, row(LOGIN, 200, 200, 200, 200, 200, 200, 200)),
     "account_email": (lambda o: {}, row(LOGIN, 200, 200, 200, 200, 200, 200, 200)),
+    # Questionnaires (outcomes): the patient's own; "patient" has one open PHQ-9.
+    "questionnaire_next": (lambda o: {}, row(LOGIN, 302, 200, 404, 404, 404, 404, 404)),
+    "questionnaire_answer": (
+        lambda o: {"code": o["assessment"].code},
+        row(LOGIN, 200, 404, 404, 404, 404, 404, 404),
+    ),
+    "alert_list": (lambda o: {}, row(LOGIN, 404, 404, 200, 200, 200, 200, 404)),
+    "alert_acknowledge": (lambda o: {"code": o["assessment"].code}, row(LOGIN, 405, 405, 405, 405, 405, 405, 405)),
+    # Progress (outcomes): the patient's own page and PDF exports; exports are the owner's only.
+    "my_progress": (lambda o: {}, row(LOGIN, 200, 200, 404, 404, 404, 404, 404)),
+    "progress_report_create": (lambda o: {}, row(LOGIN, 405, 405, 405, 405, 405, 405, 405)),
+    "export_status": (lambda o: {"code": o["export"].code}, row(LOGIN, 200, 404, 404, 404, 404, 404, 404)),
+    "export_download": (lambda o: {"code": o["done_export"].code}, row(LOGIN, 200, 404, 404, 404, 404, 404, 404)),
+    "patient_progress": (lambda o: {"code": o["enrollment"].code}, row(LOGIN, 404, 404, 200, 404, 200, 404, 404)),
     "admin:index": (lambda o: {}, row(LOGIN, 302, 302, 302, 302, 302, 302, 200)),
     "admin:clinics_enrollment_changelist": (lambda o: {}, row(LOGIN, 302, 302, 302, 302, 302, 302, 200)),
 }
@@ -152,7 +166,24 @@ def world(
     plan = plans.plan_ensure(enrollment)
     plans.plan_ensure(same_clinic_enrollment)
     plans.unlock_item(plan.items.get(module__slug="m1"), now=timezone.now())
-    return {"people": people, "enrollment": enrollment, "clinic": clinic, "today": timezone.localdate()}
+    from outcomes.models import Assessment  # the patient's one open questionnaire
+
+    now = timezone.now()
+    assessment = Assessment.objects.create(
+        enrollment=enrollment, instrument_key="phq9", instrument_version="phq9-en-pfizer-1", occasion="week-2",
+        occasion_kind="weekly", opens_at=now, due_at=now, closes_at=now, status=Assessment.Status.OPEN,
+    )  # fmt: skip
+    from outcomes.models import Export  # the patient's own exports: one being made, one ready
+
+    export = Export.objects.create(owner=enrollment.patient, enrollment=enrollment, kind=Export.Kind.PROGRESS_PDF)
+    done_export = Export.objects.create(
+        owner=enrollment.patient, enrollment=enrollment, kind=Export.Kind.PROGRESS_PDF, status=Export.Status.DONE,
+        content=b"%PDF-1.7", filename="steady-progress-2026-01-01.pdf",
+    )  # fmt: skip
+    return {
+        "people": people, "enrollment": enrollment, "clinic": clinic, "today": timezone.localdate(),
+        "assessment": assessment, "export": export, "done_export": done_export,
+    }  # fmt: skip
 
 
 @pytest.mark.django_db

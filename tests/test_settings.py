@@ -99,3 +99,11 @@ def test_production_cookies_are_host_prefixed_and_secure():
     assert settings.CSRF_COOKIE_NAME == "__Host-csrftoken"
     assert settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE
     assert settings.SECURE_HSTS_SECONDS >= 31_536_000
+
+
+def test_every_periodic_task_exists():
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    missing = [entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values() if entry["task"] not in app.tasks]
+    assert missing == []

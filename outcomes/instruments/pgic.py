@@ -31,7 +31,7 @@ def explain(score: Score) -> str:
 
 PGIC = Instrument(
     key="pgic",
-    version="pgic-7pt-1-very-much-improved-to-7-very-much-worse-1",
+    version="pgic-7pt-1vmi-7vmw-1",  # 7 points, 1 = very much improved ... 7 = very much worse
     title="Patient Global Impression of Change (PGIC)",
     short_title="PGIC",
     preamble="",

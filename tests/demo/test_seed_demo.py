@@ -86,3 +86,23 @@ def test_demo_patients_are_at_different_weeks_with_true_history(capsys, monkeypa
     page = client.get(reverse("patient_home")).content.decode()
     assert "This week" in page
     assert client.get(reverse("diary")).status_code == 200
+
+
+def test_demo_questionnaires_show_improvement_deterioration_and_an_open_risk_alert(capsys, monkeypatch):
+    from outcomes.models import Alert, Assessment
+
+    seed_json(capsys, monkeypatch)
+    janet = Enrollment.objects.get(patient__email="janet.brown@example.com")
+    phq9 = list(
+        Assessment.objects.filter(enrollment=janet, instrument_key="phq9", status="completed")
+        .order_by("opens_at")
+        .values_list("total", flat=True)
+    )
+    assert len(phq9) >= 4 and phq9[-1] < phq9[0]
+    david = Enrollment.objects.get(patient__email="david.evans@example.com")
+    assert Alert.objects.filter(enrollment=david, kind="deterioration").exists()
+    susan = Enrollment.objects.get(patient__email="susan.clarke@example.com")
+    risk = Alert.objects.get(enrollment=susan, kind="risk")
+    assert risk.acknowledged_at is None
+    margaret = Enrollment.objects.get(patient__email="margaret.hill@example.com")
+    assert Assessment.objects.filter(enrollment=margaret, status="open").exists()

@@ -321,7 +321,8 @@ def test_gad7_k10_who5_peg_and_nrs_wording():
 
 def test_pgic_stores_which_way_round_its_scale_runs():
     pgic = get_instrument("pgic")
-    assert "1-very-much-improved-to-7-very-much-worse" in pgic.version
+    assert "1vmi-7vmw" in pgic.version  # 1 = very much improved ... 7 = very much worse
+    assert len(pgic.version) <= 64
     assert [o.label for o in pgic.items[0].options][0] == "Very much improved"
 
 
@@ -503,3 +504,10 @@ def test_a_missing_wording_file_is_reported(tmp_path, settings):
     pseq = get_instrument("pseq")
     assert not pseq.available
     assert "does not exist" in pseq.unavailable_reason
+
+
+def test_every_version_fits_the_assessment_column():
+    from outcomes.models import Assessment
+
+    limit = Assessment._meta.get_field("instrument_version").max_length
+    assert all(len(instrument.version) <= limit for instrument in REGISTRY.values())
