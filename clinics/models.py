@@ -27,6 +27,12 @@ class Clinic(models.Model):
         max_length=200,
         default="Your therapist will reply within 2 working days.",
     )
+    show_scores_to_patients = models.BooleanField(
+        default=True, help_text="After a questionnaire, tell the patient in plain words what their score means."
+    )
+    escalation_hours = models.PositiveSmallIntegerField(
+        default=4, help_text="An urgent risk alert nobody has acknowledged after this many hours goes to the admins."
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 

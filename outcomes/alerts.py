@@ -45,8 +45,7 @@ class AlertNoteError(AlertError):
 
 
 def escalation_window(clinic: Clinic) -> datetime.timedelta:
-    # Clinic has no such field yet (issue 4): every clinic gets the default until a clinic admin can set it.
-    hours = getattr(clinic, "escalation_hours", None) or DEFAULT_ESCALATION_HOURS
+    hours = clinic.escalation_hours or DEFAULT_ESCALATION_HOURS
     return datetime.timedelta(hours=hours)
 
 

@@ -200,7 +200,7 @@ def occasion_position(assessment: Assessment) -> tuple[int, int]:
 
 def shows_scores(enrollment: Enrollment) -> bool:
     # Clinic has no such setting yet (issue 4): scores are shown until a clinic can turn them off.
-    return bool(getattr(enrollment.clinic, "show_scores_to_patients", True))
+    return enrollment.clinic.show_scores_to_patients
 
 
 def home_panel_context(request, enrollment: Enrollment) -> dict | None:

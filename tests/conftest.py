@@ -12,6 +12,9 @@ from tests.factories import ClinicFactory, CohortFactory, EnrollmentFactory, Mem
 from tests.utils import client_for
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+# Playwright's sync API keeps an event loop in the test thread; the ORM calls made by browser tests
+# and the live server are still synchronous and safe (stack-notes.md, section 4).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def missing_service(reason: str):
@@ -126,3 +129,17 @@ def operator(db):
 def login():
     """``login(user)`` gives a test client signed in as ``user`` (staff with MFA passed)."""
     return client_for
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, started once per browser-test module (and stopped after it, so no event
+    loop is left running in the test thread for the tests that follow)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

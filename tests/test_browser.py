@@ -5,73 +5,16 @@ and 360 px wide are kept under test-artifacts/browser/.
 Playwright drives Debian's Chromium (/usr/bin/chromium); it never downloads a browser.
 """
 
-import os
 import re
-from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from django.conf import settings
 from django.core import mail
 
 from tests.accounts.test_login import totp_code
+from tests.browser import Visit
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-# Playwright's sync API keeps an event loop in this thread; Django's ORM calls from the test and
-# the live server's thread are still synchronous and safe here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "browser"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-WIDTHS = (1280, 360)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-class Visit:
-    """Records what a person saw: a screenshot per width and axe's verdict for each page."""
-
-    def __init__(self, page, name_prefix: str):
-        self.page = page
-        self.prefix = name_prefix
-        self.axe = Axe()
-        self.violations = {}
-        self.console_errors = []
-        page.on(
-            "console",
-            lambda msg: (
-                msg.type == "error" and self.console_errors.append(f"{msg.text} at {msg.location} on {page.url}")
-            ),
-        )
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-
-    def check(self, step: str):
-        self.page.wait_for_load_state("networkidle")
-        for width in WIDTHS:
-            self.page.set_viewport_size({"width": width, "height": 900})
-            self.page.screenshot(path=str(ARTIFACTS / f"{self.prefix}-{step}-{width}.png"), full_page=True)
-            result = self.axe.run(self.page)
-            if result.violations_count:
-                self.violations[f"{step}@{width}"] = result.generate_snapshot()
-        self.page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_an_admin_enrols_a_patient_who_accepts_and_lands_on_their_home(

@@ -11,8 +11,8 @@ from django.utils import timezone
 from modules import plans
 from modules.content import load_program
 from modules.models import ExerciseResponse
+from tests.browser import Visit
 from tests.factories import PASSWORD
-from tests.test_browser import Visit, browser  # noqa: F401 - the module-scoped browser fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,7 +30,7 @@ def patient_in_week_five(enrollment):
     return enrollment
 
 
-def test_a_patient_reads_a_module_and_their_typing_survives_a_reload(browser, live_server, patient_in_week_five):  # noqa: F811
+def test_a_patient_reads_a_module_and_their_typing_survives_a_reload(browser, live_server, patient_in_week_five):
     enrollment = patient_in_week_five
     context = browser.new_context(base_url=live_server.url)
     visit = Visit(context.new_page(), "patient-program")

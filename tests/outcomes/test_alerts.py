@@ -98,8 +98,8 @@ def test_acknowledged_and_normal_alerts_are_never_escalated(enrollment, therapis
     assert not Notification.objects.filter(kind=alerts.ESCALATED_KIND).exists()
 
 
-def test_the_window_is_the_clinics_own(enrollment, clinic_admin, monkeypatch):
-    monkeypatch.setattr(Clinic, "escalation_hours", 1, raising=False)
+def test_the_window_is_the_clinics_own(enrollment, clinic_admin):
+    Clinic.objects.filter(pk=enrollment.clinic_id).update(escalation_hours=1)
     now = timezone.now()
     risk_alert(enrollment, created_at=now - HOUR - datetime.timedelta(seconds=1))
     assert alerts.escalate_due(now=now) == 1

@@ -275,8 +275,8 @@ def test_the_result_says_what_the_score_means_and_offers_the_next_one(patient, w
 
 
 @pytest.mark.django_db
-def test_a_clinic_can_hide_what_the_score_means(patient, weekly, monkeypatch):
-    monkeypatch.setattr(Clinic, "show_scores_to_patients", False, raising=False)
+def test_a_clinic_can_hide_what_the_score_means(patient, weekly, enrollment):
+    Clinic.objects.filter(pk=enrollment.clinic_id).update(show_scores_to_patients=False)
     client = client_for(patient)
     client.post(url(weekly[0]), {"peg_p": "6", "peg_e": "4", "peg_g": "5", "send": "1"})
     page = client.get(url(weekly[0])).content.decode()
