@@ -135,6 +135,16 @@ def deterioration_alert_for(assessment: Assessment) -> tuple[Alert, bool] | None
     change = summarise(instrument, baseline_total, None, assessment.total)
     if change.since_start is None or not change.since_start.deteriorated:
         return None
+    already_open = Alert.objects.filter(
+        enrollment_id=assessment.enrollment_id,
+        kind=Alert.Kind.DETERIORATION,
+        assessment__instrument_key=assessment.instrument_key,
+        acknowledged_at__isnull=True,
+    )
+    if already_open.exists():
+        # One open alert per instrument: a therapist who has not yet looked needs no second one for
+        # the same worsening next week. Once acknowledged, a further reliable worsening alerts again.
+        return None
     return alert_raise(enrollment=assessment.enrollment, kind=Alert.Kind.DETERIORATION, assessment=assessment)
 
 

@@ -324,3 +324,18 @@ def test_a_clinic_admin_may_acknowledge_an_escalated_alert(clinic_admin, enrollm
     assert response.status_code == 302
     alert.refresh_from_db()
     assert alert.acknowledged_by == clinic_admin
+
+
+def test_one_open_deterioration_alert_per_instrument(enrollment, therapist):
+    from outcomes.models import Assessment as A
+
+    base = dict(enrollment=enrollment, instrument_key="phq9", instrument_version="phq9-en-pfizer-1")
+    now = timezone.now()
+    times = dict(opens_at=now, due_at=now, closes_at=now)
+    A.objects.create(**base, occasion="baseline", occasion_kind="baseline", status="completed", total=5, **times)
+    week3 = A.objects.create(**base, occasion="week-3", occasion_kind="weekly", status="completed", total=12, **times)
+    week4 = A.objects.create(**base, occasion="week-4", occasion_kind="weekly", status="completed", total=14, **times)
+    assert alerts.deterioration_alert_for(week3) is not None
+    assert alerts.deterioration_alert_for(week4) is None
+    Alert.objects.filter(kind="deterioration").update(acknowledged_at=now, acknowledged_by=therapist, note="Seen")
+    assert alerts.deterioration_alert_for(week4) is not None
