@@ -1,9 +1,21 @@
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from clinics.roles import user_roles
+from clinics.roles import Roles, user_roles
+
+# Menu items owned by apps above clinics (guidance's "Messages (2)"), which clinics may not import:
+# they register a callable ``(request, roles) -> [(label, url), ...]`` in their AppConfig.ready().
+# Each should cost at most one query, and none for htmx partials (no menu is drawn there).
+NavExtension = Callable[[object, Roles], list[tuple[str, str]]]
+NAV_EXTENSIONS: list[NavExtension] = []
+
+
+def register_nav_extension(extension: NavExtension) -> None:
+    if extension not in NAV_EXTENSIONS:  # ready() can run twice in some test set-ups
+        NAV_EXTENSIONS.append(extension)
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,8 @@ def navigation(request) -> dict:
         items.append((_("Programme"), reverse("program_overview")))
         items.append((_("Diary"), reverse("diary")))
         items.append((_("Progress"), reverse("my_progress")))
+    for extension in NAV_EXTENSIONS:
+        items.extend(extension(request, roles))
     if roles.is_operator:
         items.append((_("Admin"), reverse("admin:index")))
     items.append((_("Your details"), reverse("profile")))

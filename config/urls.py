@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("clinics.urls")),
     path("", include("modules.urls")),
     path("", include("outcomes.urls")),
+    path("", include("guidance.urls")),
 ]

@@ -90,6 +90,12 @@ MATRIX = {
     "export_status": (lambda o: {"code": o["export"].code}, row(LOGIN, 200, 404, 404, 404, 404, 404, 404)),
     "export_download": (lambda o: {"code": o["done_export"].code}, row(LOGIN, 200, 404, 404, 404, 404, 404, 404)),
     "patient_progress": (lambda o: {"code": o["enrollment"].code}, row(LOGIN, 404, 404, 200, 404, 200, 404, 404)),
+    # Messages (guidance): the patient's own thread; staff see it through the enrolment (admin read-only).
+    "patient_messages": (lambda o: {}, row(LOGIN, 200, 200, 404, 404, 404, 404, 404)),
+    "patient_messages_new": (lambda o: {}, row(LOGIN, 200, 200, 404, 404, 404, 404, 404)),
+    "message_inbox": (lambda o: {}, row(LOGIN, 404, 404, 200, 200, 404, 404, 404)),
+    "staff_messages": (lambda o: {"code": o["enrollment"].code}, row(LOGIN, 404, 404, 200, 404, 200, 404, 404)),
+    "staff_messages_new": (lambda o: {"code": o["enrollment"].code}, row(LOGIN, 404, 404, 200, 404, 200, 404, 404)),
     "admin:index": (lambda o: {}, row(LOGIN, 302, 302, 302, 302, 302, 302, 200)),
     "admin:clinics_enrollment_changelist": (lambda o: {}, row(LOGIN, 302, 302, 302, 302, 302, 302, 200)),
 }

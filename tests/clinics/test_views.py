@@ -69,8 +69,8 @@ def test_caseload_query_count_does_not_grow_with_patients(therapist, cohort, row
     EnrollmentFactory.create_batch(rows, cohort=cohort, therapist=therapist)
     client = client_for(therapist)
     client.get(reverse("caseload"))  # the first request of a session stamps its start
-    # session, user, roles, authenticator, caseload, audit
-    with assert_queries(6):
+    # session, user, roles, authenticator, caseload, audit, the messages badge
+    with assert_queries(7):
         response = client.get(reverse("caseload"))
     assert response.status_code == 200
     assert response.content.decode().count('href="/patients/') == rows

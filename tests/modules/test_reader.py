@@ -56,8 +56,9 @@ def test_home_query_count_does_not_grow_with_the_plan(patient, plan, modules_ope
     open_modules(plan, modules_open)
     client = client_for(patient)
     client.get(reverse("patient_home"))
-    # session, user, roles, enrolment, plan, items, progress, changes, diary, open questionnaires
-    with assert_queries(10):
+    # session, user, roles, enrolment, plan, items, progress, changes, diary, open questionnaires,
+    # the messages badge and the messages panel
+    with assert_queries(12):
         assert client.get(reverse("patient_home")).status_code == 200
 
 
@@ -130,8 +131,8 @@ def test_module_page_query_count_does_not_grow_with_pages(patient, enrollment, p
     client = client_for(patient)
     client.get(reverse("module_page", args=["m1", 1]))
     # session, user, roles, enrolment, plan, item, pages; the visit (savepoint, update, event,
-    # release); the page's exercises (none here: one query)
-    with assert_queries(12):
+    # release); the page's exercises (none here: one query), the messages badge
+    with assert_queries(13):
         assert client.get(reverse("module_page", args=["m1", 1])).status_code == 200
 
 
@@ -211,8 +212,8 @@ def test_overview_query_count_does_not_grow_with_the_plan(patient, plan, modules
     open_modules(plan, modules_open)
     client = client_for(patient)
     client.get(reverse("program_overview"))
-    # session, user, roles, enrolment, plan, items, end date (count of items not skipped)
-    with assert_queries(7):
+    # session, user, roles, enrolment, plan, items, end date (count of items not skipped), the messages badge
+    with assert_queries(8):
         assert client.get(reverse("program_overview")).status_code == 200
 
 
@@ -225,6 +226,6 @@ def test_plan_page_query_count_does_not_grow(therapist, plan, enrollment, progra
     client = client_for(therapist)
     client.get(reverse("plan_detail", args=[enrollment.code]))
     # session, user, roles, authenticator, enrolment, plan, audit, items, addable modules, changes,
-    # end date (count of items not skipped)
-    with assert_queries(11):
+    # end date (count of items not skipped), the messages badge
+    with assert_queries(12):
         assert client.get(reverse("plan_detail", args=[enrollment.code])).status_code == 200

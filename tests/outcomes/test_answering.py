@@ -148,8 +148,8 @@ def test_every_questionnaire_can_be_answered(patient, enrollment, key):
 def test_the_page_costs_a_fixed_number_of_queries(patient, weekly):
     client = client_for(patient)
     client.get(url(weekly[1]))
-    # session, user, roles, enrolment, assessment, the occasion's questionnaires
-    with assert_queries(6):
+    # session, user, roles, enrolment, assessment, the occasion's questionnaires, the messages badge
+    with assert_queries(7):
         assert client.get(url(weekly[1])).status_code == 200
 
 

@@ -309,9 +309,9 @@ def test_patient_progress_query_count_does_not_grow(enrollment, therapist, per_i
 
 # Session, user, roles, the enrolment, the assessments (one query, whatever their number), and the
 # session's save (savepoint, update, release) ...
-MY_PROGRESS_QUERIES = 8
+MY_PROGRESS_QUERIES = 9  # + the messages badge
 # ... and for staff also the MFA check and the audit event.
-PATIENT_PROGRESS_QUERIES = 10
+PATIENT_PROGRESS_QUERIES = 11  # + the messages badge
 
 
 @pytest.mark.django_db
