@@ -212,3 +212,9 @@ def test_postgresql_itself_refuses_to_change_audit_rows(therapist, enrollment):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement)
     assert AuditEvent.objects.get().action == "clinics.enrollment.viewed"
+
+
+def test_the_enrolment_page_links_to_the_plan_progress_and_messages(therapist, enrollment):
+    page = client_for(therapist).get(reverse("enrollment_detail", args=[enrollment.code])).content.decode()
+    for name in ("plan_detail", "patient_progress", "staff_messages"):
+        assert reverse(name, args=[enrollment.code]) in page
