@@ -16,6 +16,7 @@ from clinics.services import (
     EnrolmentError,
     InvitationError,
     audit_log,
+    check_invitation_usable,
     enrollment_enrol,
     hash_token,
     invitation_accept,
@@ -159,12 +160,7 @@ def pending_invitation(request) -> Invitation:
         )
     except Invitation.DoesNotExist:
         raise InvitationError("unknown") from None
-    if invitation.accepted_at is not None:
-        raise InvitationError("used")
-    if invitation.revoked_at is not None:
-        raise InvitationError("revoked")
-    if invitation.is_expired:
-        raise InvitationError("expired")
+    check_invitation_usable(invitation)
     return invitation
 
 

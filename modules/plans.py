@@ -94,10 +94,6 @@ def reschedule(plan: Plan) -> None:
     PlannedModule.objects.bulk_update(changed, ["unlock_on"])
 
 
-def plan_items(plan: Plan) -> QuerySet[PlannedModule]:
-    return plan.items.select_related("module").order_by("position")
-
-
 def plan_end_date(plan: Plan) -> datetime.date:
     enrollment = plan.enrollment
     weeks = max(enrollment.program.weeks, plan.items.filter(skipped_at__isnull=True).count())
