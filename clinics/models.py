@@ -33,6 +33,12 @@ class Clinic(models.Model):
     escalation_hours = models.PositiveSmallIntegerField(
         default=4, help_text="An urgent risk alert nobody has acknowledged after this many hours goes to the admins."
     )
+    message_minutes = models.PositiveSmallIntegerField(
+        default=5, help_text="Minutes the time ledger counts for each message a therapist sends (editable per entry)."
+    )
+    feedback_minutes = models.PositiveSmallIntegerField(
+        default=15, help_text="Minutes the time ledger counts for each piece of weekly feedback (editable per entry)."
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -107,6 +113,8 @@ class Enrollment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="caseload", null=True, blank=True
     )
     contact_mode = models.CharField(max_length=8, choices=ContactMode.choices, default=ContactMode.ASYNC)
+    # Mixed contact: a check-in is expected every this many weeks (sync: every week).
+    checkin_every_weeks = models.PositiveSmallIntegerField(default=2)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.INVITED)
     start_date = models.DateField()
     created_at = models.DateTimeField(default=timezone.now)

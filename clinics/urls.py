@@ -4,10 +4,8 @@ from clinics import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("caseload/", views.caseload, name="caseload"),
     path("clinics/", views.clinic_list, name="clinic_list"),
     path("clinics/<slug:slug>/", views.clinic_detail, name="clinic_detail"),
-    path("patients/<uuid:code>/", views.enrollment_detail, name="enrollment_detail"),
     path("invite/password/", views.invitation_password, name="invitation_password"),
     path("invite/consent/", views.invitation_consent, name="invitation_consent"),
     path("invite/<str:token>/", views.invitation_open, name="invitation_open"),

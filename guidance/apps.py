@@ -7,7 +7,7 @@ class GuidanceConfig(AppConfig):
 
     def ready(self):
         from clinics.context_processors import register_nav_extension
-        from guidance import selectors, services
+        from guidance import checkins, dashboard, feedback, selectors, services
         from modules.home_panels import register_home_panel
         from notifications.registry import register_kind
 
@@ -17,4 +17,8 @@ class GuidanceConfig(AppConfig):
         register_home_panel(
             "guidance-messages", template="guidance/_home_panel.html", context=selectors.home_panel_context, order=20
         )
+        # Navigation order: To review, Messages, Check-ins / Availability, Your time.
+        feedback.ready()
         register_nav_extension(selectors.nav_items)
+        checkins.ready()
+        dashboard.ready()

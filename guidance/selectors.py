@@ -5,14 +5,16 @@ messages are those not written by the patient; the therapist's are those written
 So after a reassignment the new therapist is not shown the old therapist's replies as unread.
 """
 
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clinics.access import therapist_caseload
 from clinics.models import Enrollment
 from clinics.roles import Roles
-from guidance.models import Message, Thread
+from guidance.models import CheckIn, Feedback, Message, Thread
+from modules.models import ExerciseResponse
 
 # On Message rows.
 UNREAD_FOR_PATIENT = Q(read_at=None) & ~Q(author_id=F("thread__enrollment__patient_id"))
@@ -20,6 +22,23 @@ UNREAD_FOR_THERAPIST = Q(read_at=None, author_id=F("thread__enrollment__patient_
 # The same, on Enrollment rows (for counts annotated on enrolments).
 ENROLLMENT_UNREAD_FOR_PATIENT = Q(thread__messages__read_at=None) & ~Q(thread__messages__author_id=F("patient_id"))
 ENROLLMENT_UNREAD_FOR_THERAPIST = Q(thread__messages__read_at=None, thread__messages__author_id=F("patient_id"))
+
+
+# --- Shared by the feedback queue, the dashboard and the patient view ------------------------------
+
+
+def awaiting_feedback() -> QuerySet[ExerciseResponse]:
+    """Submitted exercise responses with no feedback since their (latest) submission.
+
+    A response submitted again after feedback (the patient changed it) is back in the queue.
+    """
+    given = Feedback.objects.filter(response=OuterRef("pk"), created_at__gte=OuterRef("submitted_at"))
+    return ExerciseResponse.objects.filter(submitted_at__isnull=False).exclude(Exists(given))
+
+
+def upcoming_checkins(now=None) -> QuerySet[CheckIn]:
+    """Booked check-ins that have not ended yet, soonest first."""
+    return CheckIn.objects.filter(status=CheckIn.Status.BOOKED, ends_at__gt=now or timezone.now()).order_by("starts_at")
 
 
 def thread_messages(thread: Thread, *, after: Message | None = None) -> QuerySet[Message]:

@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from clinics.models import Enrollment
 from clinics.services import audit_log
-from guidance.models import MESSAGE_MAX_CHARS, Message, Thread
+from guidance.ledger import time_entry_record
+from guidance.models import MESSAGE_MAX_CHARS, Message, Thread, TimeEntry
 from guidance.selectors import UNREAD_FOR_PATIENT, UNREAD_FOR_THERAPIST
 from notifications.registry import NoLongerNeeded
 from notifications.services import notify
@@ -59,8 +60,11 @@ def is_therapist(thread: Thread, user) -> bool:
 
 
 @transaction.atomic
-def message_send(*, thread: Thread, sender: User, body: str, request=None) -> Message:
+def message_send(*, thread: Thread, sender: User, body: str, request=None, record_time: bool = True) -> Message:
     """Send a message from the patient or their current therapist, and tell the other side by e-mail.
+
+    A therapist's message adds the clinic's default minutes to the time ledger (``record_time``:
+    feedback, which is sent as a message, records its own entry instead).
 
     The thread row is locked, so concurrent sends queue here: each sees the ones before it, which
     keeps the "one e-mail per unread burst" key (below) the same for a whole burst.
@@ -79,6 +83,15 @@ def message_send(*, thread: Thread, sender: User, body: str, request=None) -> Me
     else:
         recipient, unread = enrollment.patient, UNREAD_FOR_PATIENT
         audit_log(actor=sender, action="guidance.message.sent", enrollment=enrollment, target=message, request=request)
+        if record_time:
+            time_entry_record(
+                therapist=sender,
+                enrollment=enrollment,
+                activity=TimeEntry.Activity.MESSAGE,
+                minutes=enrollment.clinic.message_minutes,
+                source=f"guidance.message:{message.pk}",
+                at=message.created_at,
+            )
     if recipient is not None:
         _notify_new_message(thread, recipient, unread)
     return message

@@ -21,6 +21,10 @@ class Program(models.Model):
     summary = models.TextField(blank=True)
     language = models.CharField(max_length=8, default="en")
     weeks = models.PositiveSmallIntegerField(default=9)
+    wait_for_feedback = models.BooleanField(
+        default=False,
+        help_text="Hold each module until the therapist has given feedback on the one before it.",
+    )
     clinic = models.ForeignKey(
         "clinics.Clinic", on_delete=models.PROTECT, null=True, blank=True, related_name="programs"
     )
@@ -117,6 +121,7 @@ class PlannedModule(models.Model):
     class Gate(models.TextChoices):
         NONE = "", _("None")
         BASELINE = "baseline", _("Baseline questionnaires done")
+        FEEDBACK = "feedback", _("Feedback on the module before")
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="items")
     module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="+")
@@ -128,6 +133,8 @@ class PlannedModule(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     skipped_at = models.DateTimeField(null=True, blank=True)
+    # When the therapist first gave feedback on this module (set by guidance through plans).
+    feedback_at = models.DateTimeField(null=True, blank=True)
     added_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

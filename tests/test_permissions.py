@@ -4,6 +4,8 @@ A URL that is added without a row here fails ``test_every_url_is_in_the_matrix``
 404 (never 403, which would reveal that the object exists); anonymous users are sent to sign in.
 """
 
+import datetime
+
 import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
@@ -96,6 +98,49 @@ MATRIX = {
     "message_inbox": (lambda o: {}, row(LOGIN, 404, 404, 200, 200, 404, 404, 404)),
     "staff_messages": (lambda o: {"code": o["enrollment"].code}, row(LOGIN, 404, 404, 200, 404, 200, 404, 404)),
     "staff_messages_new": (lambda o: {"code": o["enrollment"].code}, row(LOGIN, 404, 404, 200, 404, 200, 404, 404)),
+    # The therapist's view of one patient (guidance): notes, contact mode and time entries.
+    "clinical_note_add": (lambda o: {"code": o["enrollment"].code}, row(LOGIN, 405, 405, 405, 405, 405, 405, 405)),
+    "contact_mode_change": (lambda o: {"code": o["enrollment"].code}, row(LOGIN, 405, 405, 405, 405, 405, 405, 405)),
+    "time_ledger": (lambda o: {"code": o["enrollment"].code}, row(LOGIN, 404, 404, 200, 404, 200, 404, 404)),
+    "time_entry_edit": (
+        lambda o: {"code": o["enrollment"].code, "entry": o["time_entry"].code},
+        row(LOGIN, 404, 404, 200, 404, 404, 404, 404),
+    ),
+    "my_time": (lambda o: {}, row(LOGIN, 404, 404, 200, 200, 404, 404, 404)),
+    # Weekly feedback: therapists write it; clinic admins manage clinic-wide templates.
+    "review_queue": (lambda o: {}, row(LOGIN, 404, 404, 200, 200, 404, 404, 404)),
+    "feedback_write": (
+        lambda o: {"code": o["enrollment"].code, "module": "m1"},
+        row(LOGIN, 404, 404, 200, 404, 404, 404, 404),
+    ),
+    "feedback_guide": (lambda o: {}, row(LOGIN, 404, 404, 200, 200, 200, 200, 404)),
+    "feedback_templates": (lambda o: {}, row(LOGIN, 404, 404, 200, 200, 200, 200, 404)),
+    "feedback_template_new": (lambda o: {}, row(LOGIN, 404, 404, 200, 200, 200, 200, 404)),
+    "feedback_template_edit": (
+        lambda o: {"code": o["template"].code},  # the therapist's personal template
+        row(LOGIN, 404, 404, 200, 404, 404, 404, 404),
+    ),
+    "feedback_template_delete": (lambda o: {"code": o["template"].code}, row(LOGIN, 405, 405, 405, 405, 405, 405, 405)),
+    # Check-ins: "patient" (mixed contact) has one booked; "other_patient" is messages-only.
+    "patient_checkins": (lambda o: {}, row(LOGIN, 200, 200, 404, 404, 404, 404, 404)),
+    "checkin_book": (lambda o: {}, row(LOGIN, 200, 200, 404, 404, 404, 404, 404)),
+    "patient_checkin": (lambda o: {"code": o["checkin"].code}, row(LOGIN, 200, 404, 404, 404, 404, 404, 404)),
+    "patient_checkin_reschedule": (
+        lambda o: {"code": o["checkin"].code},
+        row(LOGIN, 200, 404, 404, 404, 404, 404, 404),
+    ),
+    "patient_checkin_cancel": (lambda o: {"code": o["checkin"].code}, row(LOGIN, 200, 404, 404, 404, 404, 404, 404)),
+    "patient_checkin_ics": (lambda o: {"code": o["checkin"].code}, row(LOGIN, 200, 404, 404, 404, 404, 404, 404)),
+    "availability": (lambda o: {}, row(LOGIN, 404, 404, 200, 200, 404, 404, 404)),
+    "staff_checkins": (lambda o: {"code": o["enrollment"].code}, row(LOGIN, 404, 404, 200, 404, 200, 404, 404)),
+    "staff_checkin": (
+        lambda o: {"code": o["enrollment"].code, "checkin": o["checkin"].code},
+        row(LOGIN, 404, 404, 200, 404, 200, 404, 404),
+    ),
+    "staff_checkin_ics": (
+        lambda o: {"code": o["enrollment"].code, "checkin": o["checkin"].code},
+        row(LOGIN, 404, 404, 200, 404, 200, 404, 404),
+    ),
     "admin:index": (lambda o: {}, row(LOGIN, 302, 302, 302, 302, 302, 302, 200)),
     "admin:clinics_enrollment_changelist": (lambda o: {}, row(LOGIN, 302, 302, 302, 302, 302, 302, 200)),
 }
@@ -186,9 +231,21 @@ def world(
         owner=enrollment.patient, enrollment=enrollment, kind=Export.Kind.PROGRESS_PDF, status=Export.Status.DONE,
         content=b"%PDF-1.7", filename="steady-progress-2026-01-01.pdf",
     )  # fmt: skip
+    from guidance.models import CheckIn, FeedbackTemplate, TimeEntry  # guidance: one of each
+
+    enrollment.contact_mode = enrollment.ContactMode.MIXED
+    enrollment.save(update_fields=["contact_mode"])
+    starts = now + datetime.timedelta(days=3)
+    checkin = CheckIn.objects.create(
+        enrollment=enrollment, therapist=therapist, starts_at=starts, ends_at=starts + datetime.timedelta(minutes=30),
+        booked_by=enrollment.patient, room="permission-matrix-room",
+    )  # fmt: skip
+    template = FeedbackTemplate.objects.create(clinic=clinic, owner=therapist, title="Mine", body="Well done!")
+    time_entry = TimeEntry.objects.create(therapist=therapist, enrollment=enrollment, activity="phone", minutes=10)
     return {
         "people": people, "enrollment": enrollment, "clinic": clinic, "today": timezone.localdate(),
         "assessment": assessment, "export": export, "done_export": done_export,
+        "checkin": checkin, "template": template, "time_entry": time_entry,
     }  # fmt: skip
 
 
