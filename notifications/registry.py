@@ -12,6 +12,10 @@ The e-mail is rendered from ``templates/<template>_subject.txt`` (collapsed to o
 ``build_context(notification)`` runs inside the sender's transaction, in the recipient's language
 and time zone, just before the mail goes out; if sending fails, what it wrote is rolled back. That
 is where a single-use secret (an invitation token) is minted, so it is never stored in the outbox.
+
+``attachments(notification)``, if given, returns files to attach at send time, as
+``[(filename, content_bytes, mimetype), ...]`` (a calendar invitation, say). Like the context, they
+are built when the mail goes out, never stored in the outbox.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ if TYPE_CHECKING:
     from notifications.models import Notification
 
 ContextBuilder = Callable[["Notification"], dict]
+Attachment = tuple[str, bytes, str]  # filename, content, mimetype
+AttachmentBuilder = Callable[["Notification"], list[Attachment]]
 
 KIND_MAX_LENGTH = 64  # Notification.kind
 
@@ -42,6 +48,7 @@ class NotificationKind:
     key: str
     template: str
     build_context: ContextBuilder | None = None
+    attachments: AttachmentBuilder | None = None
 
     @property
     def subject_template(self) -> str:
@@ -59,12 +66,18 @@ class NotificationKind:
 _kinds: dict[str, NotificationKind] = {}
 
 
-def register_kind(key: str, *, template: str, build_context: ContextBuilder | None = None) -> NotificationKind:
+def register_kind(
+    key: str,
+    *,
+    template: str,
+    build_context: ContextBuilder | None = None,
+    attachments: AttachmentBuilder | None = None,
+) -> NotificationKind:
     if not key or len(key) > KIND_MAX_LENGTH:
         raise ValueError(f"A notification kind needs a key of 1 to {KIND_MAX_LENGTH} characters: {key!r}.")
     if not template or template.endswith((".txt", ".html")):
         raise ValueError(f"Give the template prefix without a suffix, like 'clinics/email/invitation': {template!r}.")
-    kind = NotificationKind(key=key, template=template, build_context=build_context)
+    kind = NotificationKind(key=key, template=template, build_context=build_context, attachments=attachments)
     existing = _kinds.get(key)
     # Registering the same definition twice is harmless (ready() can run twice in some test
     # set-ups); two different definitions under one key is a bug in the caller.

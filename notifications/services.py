@@ -191,9 +191,12 @@ def _render(notification: Notification, kind: NotificationKind) -> EmailMultiAlt
         subject = " ".join(render_to_string(kind.subject_template, context).split())
         body = render_to_string(kind.text_template, context)
         html = _render_if_exists(kind.html_template, context)
+        attachments = kind.attachments(notification) if kind.attachments is not None else []
     message = EmailMultiAlternatives(subject=subject, body=body, to=[user.email], headers=_headers(notification))
     if html is not None:
         message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments:
+        message.attach(filename, content, mimetype)
     return message
 
 
