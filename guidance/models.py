@@ -188,6 +188,9 @@ class CheckIn(models.Model):
         VIDEO = "video", _("Video call")
         PHONE = "phone", _("Phone call")
 
+    # Patients with these contact modes book their own check-ins (Enrollment.contact_mode values).
+    BOOKABLE_CONTACT_MODES = ("sync", "mixed")
+
     class Status(models.TextChoices):
         BOOKED = "booked", _("Booked")
         HELD = "held", _("Held")

@@ -8,153 +8,368 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clinics', '0004_time_ledger_defaults_checkin_cadence'),
-        ('guidance', '0001_initial'),
-        ('modules', '0003_wait_for_feedback'),
+        ("clinics", "0004_time_ledger_defaults_checkin_cadence"),
+        ("guidance", "0001_initial"),
+        ("modules", "0003_wait_for_feedback"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BookingSettings',
+            name="BookingSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slot_minutes', models.PositiveSmallIntegerField(default=30)),
-                ('buffer_minutes', models.PositiveSmallIntegerField(default=10, help_text='Kept free after each check-in.')),
-                ('notice_hours', models.PositiveSmallIntegerField(default=24, help_text='The earliest a patient can book ahead.')),
-                ('horizon_days', models.PositiveSmallIntegerField(default=28, help_text='The furthest ahead a patient can book.')),
-                ('cutoff_hours', models.PositiveSmallIntegerField(default=24, help_text='Patients can change or cancel up to this many hours before.')),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('therapist', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='booking', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slot_minutes", models.PositiveSmallIntegerField(default=30)),
+                (
+                    "buffer_minutes",
+                    models.PositiveSmallIntegerField(default=10, help_text="Kept free after each check-in."),
+                ),
+                (
+                    "notice_hours",
+                    models.PositiveSmallIntegerField(default=24, help_text="The earliest a patient can book ahead."),
+                ),
+                (
+                    "horizon_days",
+                    models.PositiveSmallIntegerField(default=28, help_text="The furthest ahead a patient can book."),
+                ),
+                (
+                    "cutoff_hours",
+                    models.PositiveSmallIntegerField(
+                        default=24, help_text="Patients can change or cancel up to this many hours before."
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "therapist",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="booking", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ClinicalNote',
+            name="ClinicalNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('body', models.TextField(max_length=5000)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('enrollment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='clinical_notes', to='clinics.enrollment')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("body", models.TextField(max_length=5000)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="clinical_notes",
+                        to="clinics.enrollment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='AvailabilityException',
+            name="AvailabilityException",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('start_time', models.TimeField(blank=True, null=True)),
-                ('end_time', models.TimeField(blank=True, null=True)),
-                ('available', models.BooleanField(default=False, help_text='Extra hours when set; time off otherwise.')),
-                ('note', models.CharField(blank=True, max_length=120)),
-                ('therapist', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='availability_exceptions', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("date", models.DateField()),
+                ("start_time", models.TimeField(blank=True, null=True)),
+                ("end_time", models.TimeField(blank=True, null=True)),
+                (
+                    "available",
+                    models.BooleanField(default=False, help_text="Extra hours when set; time off otherwise."),
+                ),
+                ("note", models.CharField(blank=True, max_length=120)),
+                (
+                    "therapist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="availability_exceptions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['therapist', 'date', 'start_time'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('end_time__isnull', True), ('start_time__isnull', True)), models.Q(('end_time__gt', models.F('start_time')), ('end_time__isnull', False), ('start_time__isnull', False)), _connector='OR'), name='availability_exception_times')],
+                "ordering": ["therapist", "date", "start_time"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("end_time__isnull", True), ("start_time__isnull", True)),
+                            models.Q(
+                                ("end_time__gt", models.F("start_time")),
+                                ("end_time__isnull", False),
+                                ("start_time__isnull", False),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="availability_exception_times",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AvailabilityRule',
+            name="AvailabilityRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')])),
-                ('start_time', models.TimeField()),
-                ('end_time', models.TimeField()),
-                ('therapist', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='availability', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Monday"),
+                            (1, "Tuesday"),
+                            (2, "Wednesday"),
+                            (3, "Thursday"),
+                            (4, "Friday"),
+                            (5, "Saturday"),
+                            (6, "Sunday"),
+                        ]
+                    ),
+                ),
+                ("start_time", models.TimeField()),
+                ("end_time", models.TimeField()),
+                (
+                    "therapist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="availability",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['therapist', 'weekday', 'start_time'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('end_time__gt', models.F('start_time'))), name='availability_rule_ends_after_start')],
+                "ordering": ["therapist", "weekday", "start_time"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("end_time__gt", models.F("start_time"))),
+                        name="availability_rule_ends_after_start",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CheckIn',
+            name="CheckIn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField()),
-                ('mode', models.CharField(choices=[('video', 'Video call'), ('phone', 'Phone call')], default='video', max_length=8)),
-                ('status', models.CharField(choices=[('booked', 'Booked'), ('held', 'Held'), ('no_show', 'Did not attend'), ('cancelled', 'Cancelled')], default='booked', max_length=12)),
-                ('room', models.CharField(blank=True, max_length=64)),
-                ('sequence', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome_at', models.DateTimeField(blank=True, null=True)),
-                ('minutes', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('booked_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('cancelled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('enrollment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='checkins', to='clinics.enrollment')),
-                ('therapist', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='checkins', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField()),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[("video", "Video call"), ("phone", "Phone call")], default="video", max_length=8
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("booked", "Booked"),
+                            ("held", "Held"),
+                            ("no_show", "Did not attend"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="booked",
+                        max_length=12,
+                    ),
+                ),
+                ("room", models.CharField(blank=True, max_length=64)),
+                ("sequence", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                ("outcome_at", models.DateTimeField(blank=True, null=True)),
+                ("minutes", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "booked_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "cancelled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="checkins", to="clinics.enrollment"
+                    ),
+                ),
+                (
+                    "therapist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="checkins",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['starts_at'],
-                'indexes': [models.Index(fields=['enrollment', 'starts_at'], name='guidance_checkin_enr_start'), models.Index(fields=['therapist', 'starts_at'], name='guidance_checkin_ther_start')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='checkin_ends_after_start'), models.UniqueConstraint(condition=models.Q(('status', 'booked')), fields=('therapist', 'starts_at'), name='checkin_one_booking_per_start')],
+                "ordering": ["starts_at"],
+                "indexes": [
+                    models.Index(fields=["enrollment", "starts_at"], name="guidance_checkin_enr_start"),
+                    models.Index(fields=["therapist", "starts_at"], name="guidance_checkin_ther_start"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("ends_at__gt", models.F("starts_at"))), name="checkin_ends_after_start"
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "booked")),
+                        fields=("therapist", "starts_at"),
+                        name="checkin_one_booking_per_start",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Feedback',
+            name="Feedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('enrollment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='feedback', to='clinics.enrollment')),
-                ('message', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='feedback', to='guidance.message')),
-                ('module', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='modules.module')),
-                ('response', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='feedback', to='modules.exerciseresponse')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="feedback", to="clinics.enrollment"
+                    ),
+                ),
+                (
+                    "message",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="feedback", to="guidance.message"
+                    ),
+                ),
+                (
+                    "module",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="modules.module"
+                    ),
+                ),
+                (
+                    "response",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="feedback",
+                        to="modules.exerciseresponse",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
-                'indexes': [models.Index(fields=['enrollment', 'module'], name='guidance_feedback_enr_module')],
+                "ordering": ["id"],
+                "indexes": [models.Index(fields=["enrollment", "module"], name="guidance_feedback_enr_module")],
             },
         ),
         migrations.CreateModel(
-            name='FeedbackTemplate',
+            name="FeedbackTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('module_slug', models.SlugField(blank=True, max_length=80)),
-                ('title', models.CharField(max_length=120)),
-                ('body', models.TextField(max_length=5000)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='feedback_templates', to='clinics.clinic')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='feedback_templates', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("module_slug", models.SlugField(blank=True, max_length=80)),
+                ("title", models.CharField(max_length=120)),
+                ("body", models.TextField(max_length=5000)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="feedback_templates",
+                        to="clinics.clinic",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="feedback_templates",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['title', 'id'],
-                'indexes': [models.Index(fields=['clinic', 'owner'], name='guidance_template_owner')],
+                "ordering": ["title", "id"],
+                "indexes": [models.Index(fields=["clinic", "owner"], name="guidance_template_owner")],
             },
         ),
         migrations.CreateModel(
-            name='TimeEntry',
+            name="TimeEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('activity', models.CharField(choices=[('message', 'Message'), ('feedback', 'Feedback'), ('checkin', 'Check-in'), ('phone', 'Phone call'), ('review', 'Case review'), ('other', 'Other')], max_length=12)),
-                ('minutes', models.PositiveSmallIntegerField()),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('note', models.CharField(blank=True, max_length=200)),
-                ('source', models.CharField(blank=True, max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('enrollment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='time_entries', to='clinics.enrollment')),
-                ('therapist', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='time_entries', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "activity",
+                    models.CharField(
+                        choices=[
+                            ("message", "Message"),
+                            ("feedback", "Feedback"),
+                            ("checkin", "Check-in"),
+                            ("phone", "Phone call"),
+                            ("review", "Case review"),
+                            ("other", "Other"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("minutes", models.PositiveSmallIntegerField()),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("note", models.CharField(blank=True, max_length=200)),
+                ("source", models.CharField(blank=True, max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="time_entries",
+                        to="clinics.enrollment",
+                    ),
+                ),
+                (
+                    "therapist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="time_entries",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['enrollment', 'at'], name='guidance_time_enr_at'), models.Index(fields=['therapist', 'at'], name='guidance_time_ther_at')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('source', ''), _negated=True), fields=('source',), name='time_entry_one_per_source'), models.CheckConstraint(condition=models.Q(('minutes__lte', 1440)), name='time_entry_minutes_max')],
+                "ordering": ["-at", "-id"],
+                "indexes": [
+                    models.Index(fields=["enrollment", "at"], name="guidance_time_enr_at"),
+                    models.Index(fields=["therapist", "at"], name="guidance_time_ther_at"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("source", ""), _negated=True),
+                        fields=("source",),
+                        name="time_entry_one_per_source",
+                    ),
+                    models.CheckConstraint(condition=models.Q(("minutes__lte", 1440)), name="time_entry_minutes_max"),
+                ],
             },
         ),
     ]
