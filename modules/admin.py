@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from clinics.models import Clinic
+from modules import plans
 from modules.markdown import render_markdown
 from modules.models import Exercise, Module, Page, Program
 
@@ -43,7 +44,7 @@ def program_clone(*, program: Program, clinic: Clinic, title: str) -> Program:
         slug = f"{slug_base}-{n}"
     clone = Program.objects.create(
         slug=slug, version=1, title=title, summary=program.summary, language=program.language,
-        weeks=program.weeks, clinic=clinic, cloned_from=program,
+        weeks=program.weeks, wait_for_feedback=program.wait_for_feedback, clinic=clinic, cloned_from=program,
     )  # fmt: skip
     for module in program.modules.prefetch_related("pages", "exercises"):
         new_module = Module.objects.create(
@@ -65,11 +66,18 @@ def program_clone(*, program: Program, clinic: Clinic, title: str) -> Program:
 
 @admin.register(Program)
 class ProgramAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "version", "clinic", "language", "weeks", "loaded_at", "clone_link"]
+    list_display = ["title", "slug", "version", "clinic", "language", "weeks", "wait_for_feedback", "loaded_at",
+                    "clone_link"]  # fmt: skip
     list_filter = ["clinic", "language"]
     search_fields = ["title", "slug"]
     readonly_fields = ["content_hash", "loaded_at", "cloned_from"]
     inlines = [ModuleInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "wait_for_feedback" in form.changed_data:
+            # Plans already running pick up the change now, not only when next rescheduled.
+            transaction.on_commit(lambda: plans.program_regate(obj))
 
     @admin.display(description="Clone")
     def clone_link(self, obj):

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from modules.exercise_forms import validate_config
 from modules.models import Exercise, ExerciseResponse, Module, Page, PageVisit, PlannedModule, Program
+from modules.plans import program_regate
 
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.S)
 NUMBERED = re.compile(r"\A(\d+)-([a-z0-9][a-z0-9-]*)\Z")
@@ -64,6 +65,7 @@ class ProgramSpec:
     summary: str
     language: str
     weeks: int
+    wait_for_feedback: bool
     modules: list[ModuleSpec]
     content_hash: str
 
@@ -185,6 +187,13 @@ def content_hash(folder: Path) -> str:
     return digest.hexdigest()
 
 
+def _flag(meta: dict, key: str, path: Path) -> bool:
+    value = meta.get(key, False)
+    if not isinstance(value, bool):
+        raise ContentError(f"{path}: '{key}' must be true or false.")
+    return value
+
+
 def read_program(folder: Path) -> ProgramSpec:
     folder = Path(folder)
     meta_path = folder / "program.yaml"
@@ -207,6 +216,7 @@ def read_program(folder: Path) -> ProgramSpec:
         summary=str(meta.get("summary") or "").strip(),
         language=str(meta.get("language") or "en"),
         weeks=int(meta.get("weeks") or sum(1 for m in modules if not m.optional)),
+        wait_for_feedback=_flag(meta, "wait_for_feedback", meta_path),
         modules=modules,
         content_hash=content_hash(folder),
     )
@@ -309,7 +319,13 @@ def load_program(folder: Path) -> LoadReport:
     program, created = Program.objects.select_for_update().get_or_create(
         slug=spec.slug,
         version=spec.version,
-        defaults={"title": spec.title, "summary": spec.summary, "language": spec.language, "weeks": spec.weeks},
+        defaults={
+            "title": spec.title,
+            "summary": spec.summary,
+            "language": spec.language,
+            "weeks": spec.weeks,
+            "wait_for_feedback": spec.wait_for_feedback,
+        },  # fmt: skip
     )
     if not created and program.content_hash == spec.content_hash:
         return LoadReport(program, created=False, changed=False, counts={})
@@ -320,11 +336,14 @@ def load_program(folder: Path) -> LoadReport:
     for module_spec in spec.modules:
         _load_module(program, module_spec, counts)
     counts["modules removed"] = _remove_modules(program, {m.slug for m in spec.modules})
+    regate = program.wait_for_feedback != spec.wait_for_feedback
     _update(
         program,
         {"title": spec.title, "summary": spec.summary, "language": spec.language, "weeks": spec.weeks,
-         "content_hash": spec.content_hash},
+         "wait_for_feedback": spec.wait_for_feedback, "content_hash": spec.content_hash},
     )  # fmt: skip
+    if regate:
+        program_regate(program)
     program.loaded_at = timezone.now()
     program.save(update_fields=["loaded_at"])
     return LoadReport(program, created=created, changed=True, counts=counts)

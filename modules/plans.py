@@ -3,7 +3,8 @@
 Schedule rule: the plan's modules that are not skipped, in order, open one a week from the
 enrolment's start date: the i-th (from 0) on ``start_date + 7*i days + pause_days``, at the start of
 that day in the patient's own time zone (zoneinfo handles the DST changes). A module behind a gate
-(the baseline questionnaires) waits for it too. ``unlock_due`` is the periodic sweep that opens
+(the baseline questionnaires; in programmes that wait for feedback, the therapist's feedback on the
+module before) waits for it too. ``unlock_due`` is the periodic sweep that opens
 due modules: it claims each row with a conditional UPDATE, so two sweeps at once open (and
 notify) each module once.
 """
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from clinics.models import Enrollment
 from clinics.services import audit_log
-from modules.models import EngagementEvent, Module, Plan, PlanChange, PlannedModule
+from modules.models import EngagementEvent, Module, Plan, PlanChange, PlannedModule, Program
 from notifications.services import notify
 
 logger = logging.getLogger(__name__)
@@ -80,18 +81,38 @@ def plan_reconcile() -> int:
 
 
 def reschedule(plan: Plan) -> None:
-    """Give every module not yet open its date from the schedule rule (see module docstring)."""
+    """Give every module not yet open its date from the schedule rule (see module docstring), and
+    its feedback gate when the programme waits for feedback (see ``feedback_gate``)."""
     start = plan.enrollment.start_date
+    wait = _waits_for_feedback(plan.enrollment)
     items = list(plan.items.filter(skipped_at__isnull=True).order_by("position"))
     changed = []
     for index, item in enumerate(items):
         if item.unlocked_at is not None:
             continue
         day = start + datetime.timedelta(days=7 * index + plan.pause_days)
-        if item.unlock_on != day:
-            item.unlock_on = day
+        gate = feedback_gate(item, items[index - 1] if index else None, wait=wait)
+        if item.unlock_on != day or item.gate != gate:
+            item.unlock_on, item.gate = day, gate
             changed.append(item)
-    PlannedModule.objects.bulk_update(changed, ["unlock_on"])
+    PlannedModule.objects.bulk_update(changed, ["unlock_on", "gate"])
+
+
+def _waits_for_feedback(enrollment: Enrollment) -> bool:
+    if Enrollment.program.is_cached(enrollment):
+        return enrollment.program.wait_for_feedback
+    return Program.objects.filter(pk=enrollment.program_id, wait_for_feedback=True).exists()
+
+
+def feedback_gate(item: PlannedModule, previous: PlannedModule | None, *, wait: bool) -> str:
+    """The gate a module not yet open should have. With "wait for feedback", each module after the
+    first waits until the therapist has given feedback on the module before it. The baseline gate
+    (module 1, set and lifted by outcomes) is never touched here."""
+    if item.gate == PlannedModule.Gate.BASELINE:
+        return item.gate
+    if wait and previous is not None and previous.feedback_at is None:
+        return PlannedModule.Gate.FEEDBACK
+    return PlannedModule.Gate.NONE
 
 
 def plan_end_date(plan: Plan) -> datetime.date:
@@ -158,6 +179,44 @@ def plan_release_gate(*, enrollment: Enrollment, gate: str) -> int:
             if unlock_time(item, enrollment.patient.time_zone) <= now:
                 unlock_item(item, now=now)
     return released
+
+
+def plan_feedback_given(*, enrollment: Enrollment, module: Module, now: datetime.datetime | None = None) -> bool:
+    """The therapist has given feedback on ``module`` (called by guidance, in its transaction).
+
+    Records the first time only; then the gates are worked out again and a module whose day has
+    come opens at once (like ``plan_release_gate``). False if the module is not in the plan or had
+    feedback before.
+    """
+    now = now or timezone.now()
+    plan = plan_ensure(enrollment)
+    with transaction.atomic():
+        first = PlannedModule.objects.filter(plan=plan, module=module, feedback_at__isnull=True).update(feedback_at=now)
+        if not first:
+            return False
+        reschedule(plan)
+        for item in due_items(now).filter(plan=plan):
+            if unlock_time(item, enrollment.patient.time_zone) <= now:
+                unlock_item(item, now=now)
+    return True
+
+
+def program_regate(program: Program) -> int:
+    """Work out the gates of every open plan of ``program`` again (after "wait for feedback" is
+    switched on or off); modules no longer held whose day has come open at once."""
+    now = timezone.now()
+    count = 0
+    plans = Plan.objects.filter(
+        enrollment__program=program, enrollment__status__in=Enrollment.OPEN_STATUSES
+    ).select_related("enrollment__patient")
+    for plan in plans.iterator(chunk_size=200):
+        with transaction.atomic():
+            reschedule(plan)
+            for item in due_items(now).filter(plan=plan):
+                if unlock_time(item, plan.enrollment.patient.time_zone) <= now:
+                    unlock_item(item, now=now)
+        count += 1
+    return count
 
 
 # --- What the patient does ------------------------------------------------------------------------

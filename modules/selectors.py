@@ -17,10 +17,13 @@ class PlanRow:
     item: PlannedModule
     state: str  # locked | open | done | skipped
     day: datetime.date | None  # the day it opens (locked), opened (open) or was finished (done)
+    # A locked module held for the therapist's feedback: the module the feedback is awaited on.
+    waits_for: Module | None = None
 
 
 def plan_rows(plan: Plan) -> list[PlanRow]:
     rows = []
+    previous = None  # the module before, not counting skipped ones
     for item in plan.items.select_related("module").order_by("position"):
         state = item.state
         if state == "done":
@@ -29,7 +32,10 @@ def plan_rows(plan: Plan) -> list[PlanRow]:
             day = timezone.localdate(item.unlocked_at)
         else:
             day = item.unlock_on
-        rows.append(PlanRow(item=item, state=state, day=day))
+        waits_for = previous if state == "locked" and item.gate == PlannedModule.Gate.FEEDBACK else None
+        rows.append(PlanRow(item=item, state=state, day=day, waits_for=waits_for))
+        if state != "skipped":
+            previous = item.module
     return rows
 
 

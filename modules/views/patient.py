@@ -14,6 +14,7 @@ from clinics.access import access_current_enrollment
 from clinics.roles import user_roles
 from modules import plans, selectors
 from modules.access import access_open_item
+from modules.exercise_notes import exercise_notes
 from modules.exercises import exercise_blocks
 from modules.home_panels import home_panels
 from modules.models import EngagementEvent, PageVisit
@@ -88,6 +89,10 @@ def module_page(request, module, number):
     page = pages[number - 1]
     record_visit(item, page)
     enrollment = item.plan.enrollment
+    notes = exercise_notes(enrollment, item.module)
+    blocks = [
+        (block, [n for n in notes if n.exercise_id == block.exercise.pk]) for block in exercise_blocks(enrollment, page)
+    ]
     context = {
         "item": item,
         "module": item.module,
@@ -96,7 +101,9 @@ def module_page(request, module, number):
         "total": len(pages),
         "previous_url": reverse("module_page", args=[module, number - 1]) if number > 1 else None,
         "next_url": reverse("module_page", args=[module, number + 1]) if number < len(pages) else None,
-        "exercise_blocks": exercise_blocks(enrollment, page),
+        "exercise_blocks": blocks,
+        # Notes on the module as a whole (not on one exercise) show on its last page.
+        "module_notes": [n for n in notes if n.exercise_id is None] if number == len(pages) else [],
     }
     return render(request, "modules/module_page.html", context)
 
