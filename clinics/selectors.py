@@ -3,19 +3,9 @@
 from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Concat
 
-from clinics.access import therapist_caseload
 from clinics.models import Clinic, Cohort, Enrollment, Invitation
 from clinics.services import INVITATION_KIND
 from notifications.models import Notification
-
-
-def caseload_enrollments(user) -> QuerySet[Enrollment]:
-    return (
-        therapist_caseload(user)
-        .filter(status__in=Enrollment.OPEN_STATUSES)
-        .select_related("patient", "clinic", "cohort")
-        .order_by("status", "patient__name", "pk")
-    )
 
 
 def clinic_enrollments(clinic: Clinic) -> QuerySet[Enrollment]:

@@ -41,20 +41,6 @@ def home(request):
 
 
 @require_GET
-def caseload(request):
-    roles = user_roles(request.user)
-    if not roles.is_therapist:
-        raise Http404("Not a therapist.")
-    enrollments = list(selectors.caseload_enrollments(request.user))
-    audit_log(actor=request.user, action="clinics.caseload.viewed", request=request)
-    return render(
-        request,
-        "clinics/caseload.html",
-        {"enrollments": enrollments, "show_clinic": len(roles.therapist_clinic_ids) > 1},
-    )
-
-
-@require_GET
 def clinic_list(request):
     clinics = list(access.admin_clinics(request.user))
     if not clinics:
@@ -90,28 +76,6 @@ def clinic_detail(request, slug):
             "form": form,
             "page": page,
             "cohorts": list(selectors.clinic_cohorts(clinic)),
-        },
-    )
-
-
-@require_GET
-def enrollment_detail(request, code):
-    enrollment = access.access_enrollment_as_staff(request.user, code)
-    audit_log(
-        actor=request.user,
-        action="clinics.enrollment.viewed",
-        enrollment=enrollment,
-        target=enrollment,
-        request=request,
-    )
-    roles = user_roles(request.user)
-    return render(
-        request,
-        "clinics/enrollment_detail.html",
-        {
-            "enrollment": enrollment,
-            "invitations": list(selectors.enrollment_invitations(enrollment)),
-            "is_clinic_admin": enrollment.clinic_id in roles.admin_clinic_ids,
         },
     )
 

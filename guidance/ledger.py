@@ -21,8 +21,16 @@ MAX_MINUTES = 24 * 60
 MANUAL_ACTIVITIES = (TimeEntry.Activity.PHONE, TimeEntry.Activity.REVIEW, TimeEntry.Activity.OTHER)
 
 
+# The same manual entry sent again within this time (a double click, a retried request) is saved once.
+DUPLICATE_WINDOW = datetime.timedelta(minutes=1)
+
+
 class LedgerError(Exception):
-    """The entry cannot be saved; the text is safe to show next to the field."""
+    """The entry cannot be saved; the text is safe to show next to ``field``."""
+
+    def __init__(self, message: str, *, field: str = "minutes"):
+        super().__init__(message)
+        self.field = field
 
 
 def check_minutes(minutes: int) -> None:
@@ -70,15 +78,25 @@ def time_entry_add(
     note: str = "",
     request=None,
 ) -> TimeEntry:
-    """A manual entry by the patient's therapist (a phone call, a case review)."""
+    """A manual entry by the patient's therapist (a phone call, a case review). The same entry sent
+    twice within a minute (a double click, a retry) is saved once: the enrolment row is locked, so
+    the second request waits for the first and then finds its entry."""
     if activity not in MANUAL_ACTIVITIES:
-        raise LedgerError(_("Choose what the time was spent on."))
+        raise LedgerError(_("Choose what the time was spent on."), field="activity")
     check_minutes(minutes)
     now = timezone.now()
     if at is not None and at > now + datetime.timedelta(minutes=5):
-        raise LedgerError(_("The time cannot be in the future."))
+        raise LedgerError(_("The time cannot be in the future."), field="at")
+    at, note = at or now, note.strip()
+    Enrollment.objects.select_for_update().filter(pk=enrollment.pk).values_list("pk", flat=True).first()
+    same = TimeEntry.objects.filter(
+        enrollment=enrollment, therapist=therapist, source="", activity=activity, minutes=minutes, at=at, note=note,
+        created_at__gte=now - DUPLICATE_WINDOW,
+    ).first()  # fmt: skip
+    if same is not None:
+        return same
     entry = TimeEntry.objects.create(
-        therapist=therapist, enrollment=enrollment, activity=activity, minutes=minutes, at=at or now, note=note.strip()
+        therapist=therapist, enrollment=enrollment, activity=activity, minutes=minutes, at=at, note=note
     )
     audit_log(actor=therapist, action="guidance.time.added", enrollment=enrollment, target=entry, request=request)
     return entry

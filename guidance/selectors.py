@@ -47,7 +47,11 @@ def thread_messages(thread: Thread, *, after: Message | None = None) -> QuerySet
     Ordered by id: a message committed a moment after a later id (two people sending in the same
     millisecond) can be missed by a poll, and shows on the next page load.
     """
-    messages = Message.objects.filter(thread=thread).select_related("author").order_by("id")
+    messages = (
+        Message.objects.filter(thread=thread)
+        .select_related("author", "feedback__module", "feedback__response__exercise")  # "Feedback on: ..."
+        .order_by("id")
+    )
     if after is not None:
         messages = messages.filter(id__gt=after.pk)
     return messages
@@ -64,7 +68,8 @@ def home_panel_context(request, enrollment: Enrollment) -> dict | None:
 
 
 def nav_items(request, roles: Roles) -> list[tuple[str, str]]:
-    """ "Messages" with the unread count: for a patient, their threads; for a therapist, their caseload's.
+    """ "Messages" with the unread count: for a patient, their threads (and "Check-ins" when they have
+    them); for a therapist, their caseload's.
     One query; none for htmx partials, which draw no menu."""
     if getattr(request, "htmx", False):
         return []
@@ -78,13 +83,24 @@ def nav_items(request, roles: Roles) -> list[tuple[str, str]]:
         return [(_label(unread), reverse("message_inbox"))]
     if roles.is_staff:
         return []
+    # One query for both items. The joins multiply rows (messages x check-ins), hence distinct counts.
+    open_enrollment = Q(status__in=Enrollment.OPEN_STATUSES)
     counts = Enrollment.objects.filter(patient=user).aggregate(
         enrollments=Count("id", distinct=True),
-        unread=Count("thread__messages", filter=ENROLLMENT_UNREAD_FOR_PATIENT),
+        unread=Count("thread__messages", filter=ENROLLMENT_UNREAD_FOR_PATIENT, distinct=True),
+        # "Check-ins" for sync or mixed contact, or for anyone with a booked one (a therapist can
+        # book a check-in for a messages-only patient).
+        bookable=Count(
+            "id", filter=open_enrollment & Q(contact_mode__in=CheckIn.BOOKABLE_CONTACT_MODES), distinct=True
+        ),
+        booked=Count("checkins", filter=open_enrollment & Q(checkins__status=CheckIn.Status.BOOKED), distinct=True),
     )
     if not counts["enrollments"]:
         return []
-    return [(_label(counts["unread"]), reverse("patient_messages"))]
+    items = [(_label(counts["unread"]), reverse("patient_messages"))]
+    if counts["bookable"] or counts["booked"]:
+        items.append((_("Check-ins"), reverse("patient_checkins")))
+    return items
 
 
 def _label(unread: int) -> str:

@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection
 
-from guidance.models import Message
+from guidance.models import Message, TimeEntry
 from guidance.selectors import UNREAD_FOR_PATIENT, UNREAD_FOR_THERAPIST
 from guidance.services import message_send, thread_ensure
 from notifications.models import Notification
@@ -40,6 +40,8 @@ def test_unread_counts_are_exact_after_100_concurrent_sends(patient, therapist, 
     assert Message.objects.filter(thread=thread).count() == 100
     assert Message.objects.filter(UNREAD_FOR_THERAPIST, thread=thread).count() == 50
     assert Message.objects.filter(UNREAD_FOR_PATIENT, thread=thread).count() == 50
+    # Each of the therapist's 50 messages added exactly one time entry.
+    assert TimeEntry.objects.filter(enrollment=enrollment, activity="message").count() == 50
     # Nobody read anything: one unread burst each side, so one e-mail each.
     assert sorted(Notification.objects.filter(kind="guidance.new_message").values_list("user_id", flat=True)) == sorted(
         [patient.pk, therapist.pk]

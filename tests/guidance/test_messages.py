@@ -320,7 +320,7 @@ def test_the_staff_thread_page_has_a_fixed_query_count(patient, therapist, enrol
     for i in range(count):
         send(thread, therapist if i % 2 else patient, f"Message {i}")
     client = client_for(therapist)
-    with assert_queries(13):
+    with assert_queries(14):
         response = client.get(staff_page(enrollment))
     assert response.status_code == 200
 
@@ -331,6 +331,6 @@ def test_the_inbox_with_its_badge_has_a_fixed_query_count(therapist, cohort, cou
         enrollment = EnrollmentFactory(cohort=cohort, therapist=therapist)
         send(thread_ensure(enrollment=enrollment), enrollment.patient, "Hello")
     client = client_for(therapist)
-    with assert_queries(9):
+    with assert_queries(10):
         response = client.get(reverse("message_inbox"))
     assert f"Messages ({count})" in response.content.decode()
