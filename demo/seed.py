@@ -14,8 +14,12 @@ from django.utils import timezone
 from accounts.models import User
 from clinics.models import Clinic, Cohort, Consent, Enrollment, Membership
 from clinics.services import PRIVACY_VERSION, TERMS_VERSION, TREATMENT_CONSENT_VERSION
+from demo.checkins_history import seed_checkins
+from demo.feedback_history import seed_feedback
 from demo.history import seed_history
+from demo.messages_history import seed_messages
 from demo.outcomes_history import seed_outcomes
+from demo.time_history import seed_time
 from modules.content import load_program
 
 PROGRAM_FOLDER = Path(__file__).resolve().parent.parent / "modules" / "content" / "living-well"
@@ -130,5 +134,9 @@ def seed_demo(*, password: str) -> list[dict]:
                 )
                 seed_history(enrollment, weeks_in=week)
                 seed_outcomes(enrollment)
+                seed_messages(enrollment)
+                seed_feedback(enrollment)
+                seed_checkins(enrollment)
+                seed_time(enrollment)
             accounts.append(_account(patient, "patient", clinic, None))
     return accounts

@@ -106,3 +106,25 @@ def test_demo_questionnaires_show_improvement_deterioration_and_an_open_risk_ale
     assert risk.acknowledged_at is None
     margaret = Enrollment.objects.get(patient__email="margaret.hill@example.com")
     assert Assessment.objects.filter(enrollment=margaret, status="open").exists()
+
+
+def test_it_gives_therapists_real_guidance_work_to_look_at(capsys, monkeypatch):
+    from guidance.models import AvailabilityRule, CheckIn, Feedback, FeedbackTemplate, Message, TimeEntry
+    from guidance.selectors import UNREAD_FOR_THERAPIST, awaiting_feedback
+
+    seed_json(capsys, monkeypatch)
+    assert Message.objects.filter(UNREAD_FOR_THERAPIST).exists()  # someone is waiting for a reply
+    assert Feedback.objects.exists() and awaiting_feedback().exists()  # some answered, some to review
+    assert (
+        FeedbackTemplate.objects.filter(owner=None).exists() and FeedbackTemplate.objects.exclude(owner=None).exists()
+    )
+    assert AvailabilityRule.objects.exists()
+    statuses = set(CheckIn.objects.values_list("status", flat=True))
+    assert {"booked", "held"} <= statuses
+    activities = set(TimeEntry.objects.values_list("activity", flat=True))
+    assert {"message", "feedback", "checkin", "phone", "review"} <= activities
+    counts = (Message.objects.count(), Feedback.objects.count(), CheckIn.objects.count(), TimeEntry.objects.count())
+    seed_json(capsys, monkeypatch)
+    assert (Message.objects.count(), Feedback.objects.count(), CheckIn.objects.count(), TimeEntry.objects.count()) == (
+        counts
+    )

@@ -132,7 +132,7 @@ def test_module_page_query_count_does_not_grow_with_pages(patient, enrollment, p
     client.get(reverse("module_page", args=["m1", 1]))
     # session, user, roles, enrolment, plan, item, pages; the visit (savepoint, update, event,
     # release); the page's exercises (none here: one query), the messages badge
-    with assert_queries(13):
+    with assert_queries(14):
         assert client.get(reverse("module_page", args=["m1", 1])).status_code == 200
 
 
@@ -226,6 +226,6 @@ def test_plan_page_query_count_does_not_grow(therapist, plan, enrollment, progra
     client = client_for(therapist)
     client.get(reverse("plan_detail", args=[enrollment.code]))
     # session, user, roles, authenticator, enrolment, plan, audit, items, addable modules, changes,
-    # end date (count of items not skipped), the messages badge
-    with assert_queries(12):
+    # end date (count of items not skipped), the messages and "To review" badges
+    with assert_queries(13):
         assert client.get(reverse("plan_detail", args=[enrollment.code])).status_code == 200

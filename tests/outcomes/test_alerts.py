@@ -259,7 +259,7 @@ def test_the_page_costs_the_same_queries_at_1_and_25_alerts(cohort, therapist, c
     client.get(reverse("alert_list"))
     # session, user, roles, staff MFA check, open alerts, acknowledged alerts, the audit event, the
     # messages badge
-    with assert_queries(8):
+    with assert_queries(9):
         response = client.get(reverse("alert_list"))
     assert response.content.decode().count("What did you do?") == count
 
