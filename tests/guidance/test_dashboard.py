@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from clinics.models import AuditEvent, Enrollment
 from guidance.models import CheckIn, Message
@@ -357,7 +358,7 @@ def test_the_therapist_filters_the_dashboard_and_opens_a_patient_in_a_browser(br
 
     page.get_by_label("Search by name").fill(first.patient.name)
     page.wait_for_url(re.compile(r"/caseload/\?.*q="))
-    assert page.locator("#caseload-table tbody tr").count() == 1
+    expect(page.locator("#caseload-table tbody tr")).to_have_count(1)  # htmx may push the URL before it swaps
     visit.check("caseload-search")
 
     page.get_by_role("link", name=first.patient.name).click()
@@ -365,6 +366,7 @@ def test_the_therapist_filters_the_dashboard_and_opens_a_patient_in_a_browser(br
     assert page.get_by_text("Talked about pacing and sleep.").is_visible()
     visit.check("patient")
     page.get_by_role("link", name="All time entries and add time").click()
+    page.wait_for_url(re.compile(r"/time/$"))
     visit.check("ledger")
     page.goto("/time/")
     visit.check("my-time")
