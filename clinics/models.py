@@ -1,6 +1,8 @@
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -39,6 +41,21 @@ class Clinic(models.Model):
     feedback_minutes = models.PositiveSmallIntegerField(
         default=15, help_text="Minutes the time ledger counts for each piece of weekly feedback (editable per entry)."
     )
+    checkin_minutes = models.PositiveSmallIntegerField(
+        default=30, help_text="Minutes suggested when a therapist records a check-in as held (editable per entry)."
+    )
+    reminder_hour = models.PositiveSmallIntegerField(
+        default=9,
+        validators=[MinValueValidator(6), MaxValueValidator(21)],
+        help_text="New patients get their reminders at this hour in their own time zone (each can change it).",
+    )
+    cost_per_hour = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        help_text="What one hour of therapist time costs the clinic, for cost per patient in reports.",
+    )
+    currency = models.CharField(max_length=3, default="GBP")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -71,12 +88,30 @@ class Membership(models.Model):
         return f"{self.user} — {self.get_role_display()} at {self.clinic}"
 
 
+class ContactMode(models.TextChoices):
+    ASYNC = "async", _("Messages only")
+    SYNC = "sync", _("Booked check-ins")
+    MIXED = "mixed", _("Messages and check-ins")
+
+
 class Cohort(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="cohorts")
     program = models.ForeignKey("modules.Program", on_delete=models.PROTECT, related_name="cohorts")
     name = models.CharField(max_length=200)
     start_date = models.DateField()
+    default_therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    default_contact_mode = models.CharField(max_length=8, choices=ContactMode.choices, default=ContactMode.ASYNC)
+    language = models.CharField(max_length=8, default="en")
     is_open = models.BooleanField(default=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -90,10 +125,7 @@ class Cohort(models.Model):
 class Enrollment(models.Model):
     """One patient's place in one program at one clinic. Every row of patient data hangs off this."""
 
-    class ContactMode(models.TextChoices):
-        ASYNC = "async", _("Messages only")
-        SYNC = "sync", _("Booked check-ins")
-        MIXED = "mixed", _("Messages and check-ins")
+    ContactMode = ContactMode
 
     class Status(models.TextChoices):
         INVITED = "invited", _("Invited")
@@ -119,6 +151,14 @@ class Enrollment(models.Model):
     start_date = models.DateField()
     created_at = models.DateTimeField(default=timezone.now)
     activated_at = models.DateTimeField(null=True, blank=True)
+    # Set by a CSV import, so a re-upload of the same rows can find them and create nothing new.
+    enrolment_import = models.ForeignKey(
+        "EnrolmentImport", on_delete=models.PROTECT, related_name="enrollments", null=True, blank=True
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Erasure: the patient's identifying data and free text are gone; audit rows keep this reference.
+    erased_at = models.DateTimeField(null=True, blank=True)
+    pseudonym = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -250,3 +290,120 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events are append-only.")
+
+
+class InstrumentLicence(models.Model):
+    """A clinic admin's record that the clinic holds the licence for a licence-gated instrument.
+
+    Turning the instrument on adds its key to ``Clinic.enabled_instruments`` (what the schedules
+    read); this row keeps who confirmed it and when, and who turned it off again.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="licences")
+    instrument_key = models.CharField(max_length=32)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(default=timezone.now)
+    licence_reference = models.CharField(max_length=200, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-confirmed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "instrument_key"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="licence_one_current_per_instrument",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_key} at {self.clinic}"
+
+
+class EnrolmentImport(models.Model):
+    """One uploaded CSV of patients for a cohort, and the background job that enrols them.
+
+    The file's rows are kept only until the job is done (they hold names and e-mail addresses);
+    ``file_hash`` stays, so the same file uploaded again is recognised.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to start")
+        RUNNING = "running", _("Enrolling")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Stopped with a problem")
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="enrolment_imports")
+    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="enrolment_imports")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(max_length=200, blank=True)
+    file_hash = models.CharField(max_length=64)
+    rows = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["clinic", "file_hash"])]
+
+    def __str__(self) -> str:
+        return f"Import {self.code} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.status == self.Status.DONE else 0
+        return min(100, round(100 * self.processed_rows / self.total_rows))
+
+
+class SupportRequest(models.Model):
+    """A technical problem a patient reported. It goes to the clinic admins, not the therapist."""
+
+    class Category(models.TextChoices):
+        SIGN_IN = "sign_in", _("Signing in or my password")
+        PAGE = "page", _("A page does not load or looks wrong")
+        SAVING = "saving", _("My answers do not save")
+        EMAIL = "email", _("I do not get e-mails from Steady")
+        CHECKIN = "checkin", _("Joining a video or phone check-in")
+        OTHER = "other", _("Something else")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Received")
+        IN_PROGRESS = "in_progress", _("Being looked at")
+        RESOLVED = "resolved", _("Solved")
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="support_requests")
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.PROTECT, related_name="support_requests", null=True, blank=True
+    )
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="support_requests")
+    category = models.CharField(max_length=16, choices=Category.choices)
+    description = models.TextField(max_length=2000)
+    device = models.CharField(max_length=300, blank=True, help_text="The browser the report was sent from.")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    reply = models.TextField(max_length=2000, blank=True, help_text="Shown to the patient.")
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["clinic", "status"])]
+
+    def __str__(self) -> str:
+        return f"Support request {self.code}"

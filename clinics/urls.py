@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clinics import views
+from clinics.views import core as views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,4 +11,8 @@ urlpatterns = [
     path("invite/<str:token>/", views.invitation_open, name="invitation_open"),
     path("legal/terms/", views.legal_terms, name="legal_terms"),
     path("legal/privacy/", views.legal_privacy, name="legal_privacy"),
+    # --- cohorts and CSV enrolment (clinics/views/cohorts.py) ---
+    # --- staff and caseloads (clinics/views/staff.py) ---
+    # --- clinic settings (clinics/views/settings.py) ---
+    # --- technical support (clinics/views/support.py) ---
 ]

@@ -42,6 +42,7 @@ STEADY_BASE_URL = env_str("STEADY_BASE_URL", "http://127.0.0.1:8000").rstrip("/"
 INSTALLED_APPS = [
     # Steady's apps, in dependency order (an app may import the ones below it, never above).
     "demo",
+    "reports",
     "guidance",
     "outcomes",
     "modules",
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",  # allauth.usersessions' page uses naturaltime
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.forms",
@@ -61,6 +63,9 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # Records each signed-in session against its user, so ending a person's sessions (staff
+    # deactivated, password changed) is a lookup, not a scan of every session.
+    "allauth.usersessions",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     # Ends an expired session before LoginRequiredMiddleware decides who is signed in.
     "clinics.middleware.SessionLimitsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",

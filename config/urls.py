@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("modules.urls")),
     path("", include("outcomes.urls")),
     path("", include("guidance.urls")),
+    path("", include("reports.urls")),
 ]

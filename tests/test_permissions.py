@@ -141,6 +141,21 @@ MATRIX = {
         lambda o: {"code": o["enrollment"].code, "checkin": o["checkin"].code},
         row(LOGIN, 404, 404, 200, 404, 200, 404, 404),
     ),
+    # --- issue 6: cohorts and CSV enrolment ---
+    # --- issue 6: staff and caseloads ---
+    # --- issue 6: clinic settings and technical support ---
+    # --- issue 6: reports ---
+    # --- issue 6: research export ---
+    # --- issue 6: patients' data rights, background files ---
+    "report_export_status": (
+        lambda o: {"code": o["report_export"].code},
+        row(LOGIN, 404, 404, 404, 404, 200, 404, 404),
+    ),
+    "report_export_download": (
+        lambda o: {"code": o["done_report_export"].code},
+        row(LOGIN, 404, 404, 404, 404, 200, 404, 404),
+    ),
+    "usersessions_list": (lambda o: {}, row(LOGIN, 200, 200, 200, 200, 200, 200, 200)),
     "admin:index": (lambda o: {}, row(LOGIN, 302, 302, 302, 302, 302, 302, 200)),
     "admin:clinics_enrollment_changelist": (lambda o: {}, row(LOGIN, 302, 302, 302, 302, 302, 302, 200)),
 }
@@ -242,10 +257,36 @@ def world(
     )  # fmt: skip
     template = FeedbackTemplate.objects.create(clinic=clinic, owner=therapist, title="Mine", body="Well done!")
     time_entry = TimeEntry.objects.create(therapist=therapist, enrollment=enrollment, activity="phone", minutes=10)
+    from clinics.models import EnrolmentImport, Membership, SupportRequest  # issue 6: clinic administration
+    from reports.models import Export as ReportExport
+    from reports.models import ResearchProject
+
+    enrolment_import = EnrolmentImport.objects.create(
+        clinic=clinic, cohort=enrollment.cohort, uploaded_by=clinic_admin, file_hash="0" * 64, total_rows=1,
+    )  # fmt: skip
+    support_request = SupportRequest.objects.create(
+        clinic=clinic, enrollment=enrollment, reporter=enrollment.patient, category="page", description="It is slow.",
+    )  # fmt: skip
+    research_project = ResearchProject.objects.create(clinic=clinic, name="Matrix study", created_by=clinic_admin)
+    report_export = ReportExport.objects.create(owner=clinic_admin, clinic=clinic, kind=ReportExport.Kind.REPORT_PDF)
+    done_report_export = ReportExport.objects.create(
+        owner=clinic_admin, clinic=clinic, kind=ReportExport.Kind.REPORT_PDF, status=ReportExport.Status.DONE,
+        content=b"%PDF-1.7", filename="steady-report.pdf", content_type="application/pdf",
+    )  # fmt: skip
+    my_data_export = ReportExport.objects.create(
+        owner=enrollment.patient, clinic=clinic, enrollment=enrollment, kind=ReportExport.Kind.MY_DATA_JSON,
+        status=ReportExport.Status.DONE, content=b"{}", filename="steady-my-data.json",
+        content_type="application/json",
+    )  # fmt: skip
+    therapist_membership = Membership.objects.get(user=therapist, clinic=clinic, role=Membership.Role.THERAPIST)
     return {
         "people": people, "enrollment": enrollment, "clinic": clinic, "today": timezone.localdate(),
         "assessment": assessment, "export": export, "done_export": done_export,
         "checkin": checkin, "template": template, "time_entry": time_entry,
+        "cohort": enrollment.cohort, "enrolment_import": enrolment_import, "support_request": support_request,
+        "research_project": research_project, "report_export": report_export,
+        "done_report_export": done_report_export, "my_data_export": my_data_export,
+        "therapist_membership": therapist_membership,
     }  # fmt: skip
 
 

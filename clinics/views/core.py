@@ -73,6 +73,7 @@ def clinic_detail(request, slug):
         "clinics/clinic_detail.html",
         {
             "clinic": clinic,
+            "admin_section": "patients",
             "form": form,
             "page": page,
             "cohorts": list(selectors.clinic_cohorts(clinic)),

@@ -1,0 +1,1 @@
+"""Registers each kind of background file with reports.jobs (imported by ReportsConfig.ready)."""
