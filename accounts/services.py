@@ -11,3 +11,14 @@ def user_update_profile(*, user: User, name: str, language: str, time_zone: str,
     user.reminder_hour = reminder_hour
     user.save(update_fields=["name", "language", "time_zone", "reminder_hour"])
     return user
+
+
+def user_sessions_end(*, user: User) -> int:
+    """Sign the person out everywhere, at once: every session allauth.usersessions has recorded for
+    them is deleted from the session store. Returns how many were ended."""
+    from allauth.usersessions.models import UserSession
+
+    sessions = UserSession.objects.purge_and_list(user)
+    for session in sessions:
+        session.end()
+    return len(sessions)
