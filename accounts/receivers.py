@@ -19,5 +19,6 @@ def record_session(sender, request, user, **kwargs):
         # No client address (a request made in code, such as the test client's force_login): the
         # session is still recorded, so it can still be ended.
         UserSession.objects.get_or_create(
-            session_key=request.session.session_key, defaults={"user": user, "ip": "0.0.0.0", "user_agent": ""}
+            session_key=request.session.session_key,
+            defaults={"user": user, "ip": "0.0.0.0", "user_agent": ""},  # noqa: S104 (an address, not a bind)
         )
