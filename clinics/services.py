@@ -91,6 +91,8 @@ def enrollment_enrol(*, clinic: Clinic, by: User, data: EnrolmentRequest, reques
     """Enrol a new patient and send their invitation (through the outbox, after commit)."""
     if data.cohort.clinic_id != clinic.pk:
         raise EnrolmentError("Choose a cohort of this clinic.", field="cohort")
+    if not data.cohort.is_open:
+        raise EnrolmentError("This cohort is closed. Choose an open cohort.", field="cohort")
     if not Membership.objects.filter(
         clinic=clinic, user=data.therapist, role=Membership.Role.THERAPIST, is_active=True
     ).exists():
@@ -105,7 +107,12 @@ def enrollment_enrol(*, clinic: Clinic, by: User, data: EnrolmentRequest, reques
     try:
         with transaction.atomic():
             patient = User.objects.create_user(
-                email=email, password=None, name=data.name, time_zone=data.time_zone, is_active=False
+                email=email,
+                password=None,
+                name=data.name,
+                time_zone=data.time_zone,
+                reminder_hour=clinic.reminder_hour,
+                is_active=False,
             )
     except IntegrityError:
         # Two admins enrolling the same address at once: the second one gets the same message.
