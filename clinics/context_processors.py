@@ -45,6 +45,8 @@ def navigation(request) -> dict:
         items.append((_("Progress"), reverse("my_progress")))
     for extension in NAV_EXTENSIONS:
         items.extend(extension(request, roles))
+    if not roles.is_staff:
+        items.append((_("Help"), reverse("help")))
     if roles.is_operator:
         items.append((_("Admin"), reverse("admin:index")))
     items.append((_("Your details"), reverse("profile")))

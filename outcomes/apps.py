@@ -26,9 +26,26 @@ class OutcomesConfig(AppConfig):
         register_kind(
             alerts.ESCALATED_KIND, template="outcomes/email/alert_escalated", build_context=alerts.alert_email_context
         )
+        register_licence_gated_instruments()
         register_home_panel(
             "outcomes-questionnaires",
             template="outcomes/_home_panel.html",
             context=answering.home_panel_context,
             order=10,
         )
+
+
+def register_licence_gated_instruments():
+    """Tell the clinic settings page which questionnaires need a licence, and whether each one's
+    wording is installed (clinics may not import outcomes, so it asks through this callback)."""
+    from clinics.licences import register_gated_instrument
+    from outcomes.instruments import REGISTRY, get_instrument
+
+    for instrument in REGISTRY.values():
+        if instrument.licence_gated:
+            register_gated_instrument(
+                instrument.key,
+                instrument.title,
+                instrument.licence,
+                wording_installed=lambda key=instrument.key: get_instrument(key).available,
+            )
