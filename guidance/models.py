@@ -278,8 +278,9 @@ class TimeEntry(models.Model):
 
 
 class ClinicalNote(models.Model):
-    """A private note by staff about a patient; never shown to the patient. Notes are not edited or
-    deleted (like a paper record): a correction is a new note. Writing and reading them is audited."""
+    """A private note by staff about a patient: not shown on the patient's pages, but part of their
+    data download (right of access). Notes are not edited or deleted (like a paper record): a
+    correction is a new note. Writing and reading them is audited."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     enrollment = models.ForeignKey("clinics.Enrollment", on_delete=models.PROTECT, related_name="clinical_notes")

@@ -34,7 +34,10 @@ class DashboardFilterForm(forms.Form):
 class ClinicalNoteForm(forms.Form):
     body = forms.CharField(
         label=_("Add a private note"),
-        help_text=_("Only staff can read notes; the patient never sees them. Notes cannot be changed later."),
+        help_text=_(
+            "Only staff read notes in Steady. A patient who downloads all their data gets them too. "
+            "Notes cannot be changed later."
+        ),
         max_length=MESSAGE_MAX_CHARS,
         error_messages={
             "required": _("Write the note before you save it."),

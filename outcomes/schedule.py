@@ -210,7 +210,12 @@ def remind_due(*, now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     reminded = 0
     pending = (
-        Assessment.objects.filter(status=Assessment.Status.OPEN, due_at__lte=now + datetime.timedelta(days=1))
+        Assessment.objects.filter(
+            status=Assessment.Status.OPEN,
+            due_at__lte=now + datetime.timedelta(days=1),
+            # Like open_due: a withdrawn (or paused) patient is not reminded, even of one still open.
+            enrollment__status=Enrollment.Status.ACTIVE,
+        )
         .select_related("enrollment__patient")
         .order_by("enrollment_id", "occasion")
     )
