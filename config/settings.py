@@ -214,6 +214,8 @@ CELERY_BEAT_SCHEDULE = {
     "outcomes-expire-due": {"task": "outcomes.expire_due", "schedule": crontab(minute="*/15")},
     "outcomes-escalate-alerts": {"task": "outcomes.escalate_alerts", "schedule": crontab(minute="*/5")},
     "outcomes-flag-overdue": {"task": "outcomes.flag_overdue", "schedule": crontab(minute=7)},
+    # A CSV import whose hand-off to a worker was lost, or whose worker died, is picked up again.
+    "clinics-resume-enrolment-imports": {"task": "clinics.resume_enrolment_imports", "schedule": crontab(minute="*/5")},
 }
 
 # --- E-mail (Django 6.1 MAILERS) -----------------------------------------------------------

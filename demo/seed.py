@@ -2,6 +2,7 @@
 that is already there (except the shared password, which is set to the one given)."""
 
 import datetime
+from decimal import Decimal
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
@@ -14,11 +15,13 @@ from django.utils import timezone
 from accounts.models import User
 from clinics.models import Clinic, Cohort, Consent, Enrollment, Membership
 from clinics.services import PRIVACY_VERSION, TERMS_VERSION, TREATMENT_CONSENT_VERSION
+from demo.admin_history import seed_admin
 from demo.checkins_history import seed_checkins
 from demo.feedback_history import seed_feedback
 from demo.history import seed_history
 from demo.messages_history import seed_messages
 from demo.outcomes_history import seed_outcomes
+from demo.past_cohort import seed_past_cohort
 from demo.time_history import seed_time
 from modules.content import load_program
 
@@ -30,6 +33,7 @@ CLINICS = [
         "slug": "northside",
         "name": "Northside Pain Service",
         "time_zone": "Europe/London",
+        "past_cohort": True,  # a finished cohort of 20, so the reports have numbers to show
         "admin": ("Priya Shah", "admin@northside.example"),
         "therapists": [
             ("Dr Sam Okafor", "sam.okafor@northside.example"),
@@ -89,7 +93,9 @@ def seed_demo(*, password: str) -> list[dict]:
     accounts = []
     for spec in CLINICS:
         clinic, _ = Clinic.objects.get_or_create(
-            slug=spec["slug"], defaults={"name": spec["name"], "time_zone": spec["time_zone"]}
+            slug=spec["slug"],
+            # Cost per therapist hour: what the reports' cost per patient is worked out from.
+            defaults={"name": spec["name"], "time_zone": spec["time_zone"], "cost_per_hour": Decimal("62.00")},
         )
         cohort, _ = Cohort.objects.get_or_create(
             clinic=clinic, name="Autumn group", defaults={"program": program, "start_date": monday}
@@ -139,4 +145,7 @@ def seed_demo(*, password: str) -> list[dict]:
                 seed_checkins(enrollment)
                 seed_time(enrollment)
             accounts.append(_account(patient, "patient", clinic, None))
+        seed_admin(cohort, admin)
+        if spec.get("past_cohort"):
+            seed_past_cohort(clinic, program)
     return accounts

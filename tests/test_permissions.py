@@ -142,10 +142,68 @@ MATRIX = {
         row(LOGIN, 404, 404, 200, 404, 200, 404, 404),
     ),
     # --- issue 6: cohorts and CSV enrolment ---
+    "cohort_list": (lambda o: {"slug": o["clinic"].slug}, row(LOGIN, 404, 404, 404, 404, 200, 404, 404)),
+    "cohort_create": (lambda o: {"slug": o["clinic"].slug}, row(LOGIN, 404, 404, 404, 404, 200, 404, 404)),
+    "cohort_detail": (
+        lambda o: {"slug": o["clinic"].slug, "pk": o["cohort"].pk},
+        row(LOGIN, 404, 404, 404, 404, 200, 404, 404),
+    ),
+    "cohort_close": (
+        lambda o: {"slug": o["clinic"].slug, "pk": o["cohort"].pk},
+        row(LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "cohort_import": (
+        lambda o: {"slug": o["clinic"].slug, "pk": o["cohort"].pk},
+        row(LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "enrolment_import_status": (
+        lambda o: {"slug": o["clinic"].slug, "code": o["enrolment_import"].code},
+        row(LOGIN, 404, 404, 404, 404, 200, 404, 404),
+    ),
     # --- issue 6: staff and caseloads ---
+    "staff_list": (lambda o: {"slug": o["clinic"].slug}, row(LOGIN, 404, 404, 404, 404, 200, 404, 404)),
+    "staff_invite": (lambda o: {"slug": o["clinic"].slug}, row(LOGIN, 405, 405, 405, 405, 405, 405, 405)),
+    "staff_deactivate": (
+        lambda o: {"slug": o["clinic"].slug, "membership_id": o["therapist_membership"].pk},
+        row(LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "staff_reactivate": (
+        lambda o: {"slug": o["clinic"].slug, "membership_id": o["therapist_membership"].pk},
+        row(LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "caseloads": (lambda o: {"slug": o["clinic"].slug}, row(LOGIN, 404, 404, 404, 404, 200, 404, 404)),
+    "caseload_reassign": (lambda o: {"slug": o["clinic"].slug}, row(LOGIN, 405, 405, 405, 405, 405, 405, 405)),
     # --- issue 6: clinic settings and technical support ---
+    "clinic_settings": (lambda o: {"slug": o["clinic"].slug}, row(LOGIN, 404, 404, 404, 404, 200, 404, 404)),
+    "licence_confirm": (
+        lambda o: {"slug": o["clinic"].slug, "key": "pseq"},
+        row(LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "licence_withdraw": (
+        lambda o: {"slug": o["clinic"].slug, "key": "pseq"},
+        row(LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "help": (lambda o: {}, row(200, 200, 200, 200, 200, 200, 200, 200)),  # also for people who cannot sign in
+    "support_report": (lambda o: {}, row(LOGIN, 200, 200, 404, 404, 404, 404, 404)),
+    "support_list": (lambda o: {"slug": o["clinic"].slug}, row(LOGIN, 404, 404, 404, 404, 200, 404, 404)),
+    "support_detail": (
+        lambda o: {"slug": o["clinic"].slug, "code": o["support_request"].code},
+        row(LOGIN, 404, 404, 404, 404, 200, 404, 404),
+    ),
     # --- issue 6: reports ---
+    "clinic_report": (lambda o: {"slug": o["clinic"].slug}, row(LOGIN, 404, 404, 404, 404, 200, 404, 404)),
+    "report_csv": (lambda o: {"slug": o["clinic"].slug}, row(LOGIN, 404, 404, 404, 404, 200, 404, 404)),
+    "report_pdf": (lambda o: {"slug": o["clinic"].slug}, row(LOGIN, 405, 405, 405, 405, 405, 405, 405)),
     # --- issue 6: research export ---
+    "research_export": (lambda o: {"slug": o["clinic"].slug}, row(LOGIN, 404, 404, 404, 404, 200, 404, 404)),
+    "research_project_create": (
+        lambda o: {"slug": o["clinic"].slug},
+        row(LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "research_export_create": (
+        lambda o: {"slug": o["clinic"].slug},
+        row(LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ),
     # --- issue 6: patients' data rights, background files ---
     "report_export_status": (
         lambda o: {"code": o["report_export"].code},
@@ -155,6 +213,12 @@ MATRIX = {
         lambda o: {"code": o["done_report_export"].code},
         row(LOGIN, 404, 404, 404, 404, 200, 404, 404),
     ),
+    "my_data": (lambda o: {}, row(LOGIN, 200, 200, 404, 404, 404, 404, 404)),
+    "my_data_request": (lambda o: {}, row(LOGIN, 405, 405, 405, 405, 405, 405, 405)),
+    # Withdraw and erase: the clinic's admins only; the patient's own therapist is in scope but not
+    # allowed the action (403); everyone else is out of scope (404).
+    "patient_withdraw": (lambda o: {"code": o["enrollment"].code}, row(LOGIN, 404, 404, 403, 404, 200, 404, 404)),
+    "patient_erase": (lambda o: {"code": o["enrollment"].code}, row(LOGIN, 404, 404, 403, 404, 200, 404, 404)),
     "usersessions_list": (lambda o: {}, row(LOGIN, 200, 200, 200, 200, 200, 200, 200)),
     "admin:index": (lambda o: {}, row(LOGIN, 302, 302, 302, 302, 302, 302, 200)),
     "admin:clinics_enrollment_changelist": (lambda o: {}, row(LOGIN, 302, 302, 302, 302, 302, 302, 200)),

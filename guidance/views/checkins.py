@@ -385,7 +385,8 @@ def staff_checkins(request, code):
 def staff_checkin(request, code, checkin):
     enrollment, can_write = _staff_access(request, code)
     checkin = _staff_checkin(enrollment, checkin)
-    default_minutes = int((checkin.ends_at - checkin.starts_at).total_seconds() // 60)
+    # The clinic's default for a held check-in (Settings), which counts preparation and notes too.
+    default_minutes = enrollment.clinic.checkin_minutes
     outcome_form = OutcomeForm(default_minutes=default_minutes)
     move_form = None
     error = None

@@ -26,7 +26,8 @@ STAFF = {"therapist", "other_therapist", "clinic_admin", "other_clinic_admin", "
 # minus the public pages that need no sign-in at all.
 PUBLIC = {"legal_terms", "legal_privacy", "healthz", "readyz", "invitation_open", "invitation_password",
           "invitation_consent", "account_login", "account_signup", "account_request_login_code",
-          "account_reset_password", "account_change_password", "mfa_index", "account_email"}  # fmt: skip
+          "account_reset_password", "account_change_password", "mfa_index", "account_email",
+          "usersessions_list", "help"}  # fmt: skip
 STAFF_URLS = sorted(
     name
     for name, (_kwargs, expected) in MATRIX.items()
@@ -39,7 +40,7 @@ class _Objects(dict):
     stand-in with a fresh code (the MFA gate answers before the view looks anything up)."""
 
     def __missing__(self, key):
-        return SimpleNamespace(code=uuid.uuid4())
+        return SimpleNamespace(code=uuid.uuid4(), pk=987654)
 
 
 def url_for(name, enrollment, clinic):

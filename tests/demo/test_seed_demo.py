@@ -128,3 +128,41 @@ def test_it_gives_therapists_real_guidance_work_to_look_at(capsys, monkeypatch):
     assert (Message.objects.count(), Feedback.objects.count(), CheckIn.objects.count(), TimeEntry.objects.count()) == (
         counts
     )
+
+
+def test_the_admin_sees_a_report_with_numbers_support_and_can_enrol_the_sample_csv(
+    capsys, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    from pathlib import Path
+
+    from clinics.models import Cohort, SupportRequest
+    from reports.models import ResearchProject
+
+    seed_json(capsys, monkeypatch)
+    northside = Clinic.objects.get(slug="northside")
+    spring = Cohort.objects.get(clinic=northside, name="Spring group")
+    assert Enrollment.objects.filter(cohort=spring, status="completed").count() >= 15
+    admin = User.objects.get(email="admin@northside.example")
+    client = Client()
+    client.post(reverse("account_login"), {"login": admin.email, "password": "demo-password-for-tests"})
+    client.post(reverse("mfa_authenticate"), {"code": totp_code(admin)})
+
+    report = client.get(reverse("clinic_report", args=["northside"]), {"cohort": spring.pk}).content.decode()
+    assert "Hedges" in report and "PHQ-9" in report
+    assert SupportRequest.objects.filter(clinic=northside).count() == 1
+    assert ResearchProject.objects.filter(clinic=northside).exists()
+
+    autumn = Cohort.objects.get(clinic=northside, name="Autumn group")
+    sample = Path(settings.BASE_DIR, "demo", "sample-enrolment.csv").read_bytes()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    with django_capture_on_commit_callbacks(execute=True):  # the enrolling job runs (eagerly) after commit
+        response = client.post(
+            reverse("cohort_import", args=["northside", autumn.pk]),
+            {"file": SimpleUploadedFile("sample-enrolment.csv", sample, content_type="text/csv")},
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    new = Enrollment.objects.filter(cohort=autumn, patient__email__in=["rose.taylor@example.com",
+                                   "william.grant@example.com", "nora.patel@example.com"])  # fmt: skip
+    assert new.count() == 3
+    assert new.get(patient__email="nora.patel@example.com").therapist_id == autumn.default_therapist_id

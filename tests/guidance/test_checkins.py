@@ -334,10 +334,12 @@ def test_held_adds_a_time_entry_once_and_no_show_adds_none(sync, therapist):
     CheckIn.objects.filter(pk=held.pk).update(
         starts_at=timezone.now() - datetime.timedelta(hours=1), ends_at=timezone.now() - datetime.timedelta(minutes=20)
     )
+    sync.clinic.checkin_minutes = 45
+    sync.clinic.save(update_fields=["checkin_minutes"])
     client = client_for(therapist)
     url = reverse("staff_checkin", args=[sync.code, held.code])
     page = client.get(url).content.decode()
-    assert 'value="40"' in page  # minutes default to the booked length
+    assert 'value="45"' in page  # minutes default to the clinic's minutes for a check-in (Settings)
     client.post(url, {"action": "outcome", "outcome-outcome": "held", "outcome-minutes": "35"})
     client.post(url, {"action": "outcome", "outcome-outcome": "held", "outcome-minutes": "35"})
     held.refresh_from_db()
