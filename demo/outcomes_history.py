@@ -36,7 +36,7 @@ def severity(trajectory: str, week: int, rng: random.Random) -> float:
 def answers_for(instrument, level: float, rng: random.Random, *, risk: bool) -> dict[str, int]:
     answers = {}
     for item in instrument.items:
-        values = [option.value for option in item.options]
+        values = sorted(option.value for option in item.options)  # some scales list the highest first
         target = level if instrument.direction == "higher_is_worse" else 1 - level
         index = round(target * (len(values) - 1) + rng.uniform(-0.6, 0.6))
         answers[item.key] = values[min(len(values) - 1, max(0, index))]

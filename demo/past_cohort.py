@@ -36,9 +36,9 @@ COURSES = [(0.6, "improving"), (0.3, "steady"), (0.1, "deteriorating")]
 DROPOUTS = {4: 3, 11: 5, 17: 2}  # patient index -> the week they stopped
 
 
-def _level(course: str, week: int, rng: random.Random) -> float:
-    change = {"improving": -0.05, "steady": 0.0, "deteriorating": 0.04}[course]
-    return min(0.95, max(0.05, 0.6 + change * min(week, 9) + rng.uniform(-0.06, 0.06)))
+def _level(course: str, start: float, week: int, rng: random.Random) -> float:
+    change = {"improving": -0.04, "steady": 0.0, "deteriorating": 0.03}[course]
+    return min(0.95, max(0.05, start + change * min(week, 9) + rng.uniform(-0.08, 0.08)))
 
 
 def _week(assessment: Assessment) -> int:
@@ -58,15 +58,18 @@ def _course(index: int) -> str:
 
 def _answer_questionnaires(enrollment: Enrollment, course: str, until: datetime.datetime, rng) -> None:
     schedule.schedule_sync(enrollment)
+    start = rng.uniform(0.4, 0.8)  # people start the programme more and less unwell
     due = Assessment.objects.filter(enrollment=enrollment, opens_at__lte=until).order_by("opens_at", "position")
     for assessment in due:
-        if assessment.status == Assessment.Status.COMPLETED or rng.random() < 0.08:
-            continue  # now and then a questionnaire goes unanswered, as in real life
+        if assessment.status == Assessment.Status.COMPLETED:
+            continue
+        if assessment.occasion_kind != "baseline" and rng.random() < 0.08:
+            continue  # now and then a later questionnaire goes unanswered, as in real life
         instrument = get_instrument(assessment.instrument_key)
         if instrument.key == "adverse_events":  # a few felt worse at some point, mostly a little
             answers = {"ae_any": 1, "ae_bother": rng.choice([1, 2, 3])} if rng.random() < 0.15 else {"ae_any": 0}
         else:
-            answers = answers_for(instrument, _level(course, _week(assessment), rng), rng, risk=False)
+            answers = answers_for(instrument, _level(course, start, _week(assessment), rng), rng, risk=False)
         Assessment.objects.filter(pk=assessment.pk).update(status=Assessment.Status.OPEN)
         assessment_submit(assessment=assessment, answers=answers, by=enrollment.patient)
         answered_at = assessment.opens_at + datetime.timedelta(hours=20)
@@ -132,6 +135,7 @@ def seed_past_cohort(clinic: Clinic, program: Program) -> None:
         until = timezone.now() if stopped is None else enrollment.activated_at + datetime.timedelta(weeks=stopped)
         # Questionnaires first: finishing the baseline is what opens module 1.
         _answer_questionnaires(enrollment, _course(index), until, rng)
+        schedule.schedule_sync(enrollment)  # sees the finished baseline and opens module 1, as the sweep would
         seed_history(enrollment, weeks_in=weeks)
         _record_time(enrollment, min(weeks, 9), rng)
         _close_alerts(enrollment)

@@ -42,10 +42,12 @@ def test_cohort_list_shows_each_cohort_with_its_counts(clinic_admin, clinic, coh
     page = response.content.decode()
     assert "Autumn group" in page and "Empty group" in page
     row = page.split("Autumn group", 1)[1].split("</tr>", 1)[0]
-    counts = [cell.rsplit("</span>", 1)[1].split("<", 1)[0] for cell in row.split("--numeric")[1:]]
+    cells = [cell.split("</td>", 1)[0] for cell in row.split("--numeric")[1:]]
+    counts = [cell.rsplit("</span>", 1)[1].strip() for cell in cells]
     assert counts == ["3", "3", "4", "1"]  # invited, active (with paused), completed, withdrawn
     assert reverse("cohort_detail", args=[clinic.slug, cohort.pk]) in page
     assert reverse("cohort_create", args=[clinic.slug]) in page
+    assert f'{reverse("clinic_report", args=[clinic.slug])}?cohort={cohort.pk}' in page
 
 
 def test_cohort_list_hides_other_clinics(other_clinic_admin, clinic, therapist):
