@@ -47,7 +47,7 @@ def test_cohort_list_shows_each_cohort_with_its_counts(clinic_admin, clinic, coh
     assert counts == ["3", "3", "4", "1"]  # invited, active (with paused), completed, withdrawn
     assert reverse("cohort_detail", args=[clinic.slug, cohort.pk]) in page
     assert reverse("cohort_create", args=[clinic.slug]) in page
-    assert f'{reverse("clinic_report", args=[clinic.slug])}?cohort={cohort.pk}' in page
+    assert f"{reverse('clinic_report', args=[clinic.slug])}?cohort={cohort.pk}" in page
 
 
 def test_cohort_list_hides_other_clinics(other_clinic_admin, clinic, therapist):
