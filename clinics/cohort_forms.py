@@ -1,5 +1,3 @@
-import datetime
-
 from django import forms
 from django.conf import settings
 from django.db.models import Q
@@ -9,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from clinics import csv_import
 from clinics.cohorts import NAME_TAKEN, CohortRequest
-from clinics.forms import TherapistChoiceField
+from clinics.forms import TherapistChoiceField, check_start_date
 from clinics.imports import clinic_therapists
 from clinics.models import Clinic, Cohort, ContactMode
 from config.forms import CachedModelChoiceField
@@ -85,13 +83,7 @@ class CohortForm(forms.Form):
         return name
 
     def clean_start_date(self):
-        start = self.cleaned_data["start_date"]
-        today = timezone.localdate()
-        if start < today - datetime.timedelta(days=28):
-            raise forms.ValidationError(_("The start date can be at most 4 weeks ago."))
-        if start > today + datetime.timedelta(days=365):
-            raise forms.ValidationError(_("The start date must be within the next year."))
-        return start
+        return check_start_date(self.cleaned_data["start_date"])
 
     def to_request(self) -> CohortRequest:
         data = self.cleaned_data

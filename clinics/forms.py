@@ -27,6 +27,16 @@ class PatientLoginCodeForm(RequestLoginCodeForm):
         return email
 
 
+def check_start_date(start: datetime.date) -> datetime.date:
+    """A programme (a patient's or a cohort's) starts at most 4 weeks ago and within the next year."""
+    today = timezone.localdate()
+    if start < today - datetime.timedelta(days=28):
+        raise forms.ValidationError(_("The start date can be at most 4 weeks ago."))
+    if start > today + datetime.timedelta(days=365):
+        raise forms.ValidationError(_("The start date must be within the next year."))
+    return start
+
+
 class TherapistChoiceField(CachedModelChoiceField):
     def label_from_instance(self, obj):
         return obj.name or obj.email
@@ -83,13 +93,7 @@ class EnrolPatientForm(forms.Form):
         return name
 
     def clean_start_date(self):
-        start = self.cleaned_data["start_date"]
-        today = timezone.localdate()
-        if start < today - datetime.timedelta(days=28):
-            raise forms.ValidationError(_("The start date can be at most 4 weeks ago."))
-        if start > today + datetime.timedelta(days=365):
-            raise forms.ValidationError(_("The start date must be within the next year."))
-        return start
+        return check_start_date(self.cleaned_data["start_date"])
 
     def to_request(self) -> EnrolmentRequest:
         data = self.cleaned_data
