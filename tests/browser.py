@@ -48,3 +48,22 @@ class Visit:
             if result.violations_count:
                 self.violations[f"{step}@{width}"] = result.generate_snapshot()
         self.page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def sign_in(page, email: str, *, totp_for=None) -> None:
+    """Sign in through the real pages; staff (``totp_for`` = the user) also enter their current code."""
+    import re
+
+    from tests.accounts.test_login import totp_code
+    from tests.factories import PASSWORD
+
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    if totp_for is not None:
+        page.get_by_label(re.compile("code", re.I)).fill(totp_code(totp_for))
+        page.get_by_role("button", name=re.compile("Sign in|Continue|Verify", re.I)).click()
+        # Signed in only once the code is accepted: wait for the page after it, not just the click.
+        page.wait_for_url(lambda url: "/accounts/2fa/" not in url)

@@ -10,9 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from guidance.models import AvailabilityRule, BookingSettings, CheckIn
-from tests.accounts.test_login import totp_code
-from tests.browser import Visit
-from tests.factories import PASSWORD
+from tests.browser import Visit, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,16 +27,6 @@ def mixed(enrollment, therapist, clinic):
             therapist=therapist, weekday=weekday, start_time=datetime.time(9), end_time=datetime.time(12)
         )
     return enrollment
-
-
-def sign_in(page, email, *, totp_for=None):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    if totp_for is not None:
-        page.get_by_label(re.compile("code", re.I)).fill(totp_code(totp_for))
-        page.get_by_role("button", name=re.compile("Sign in|Continue|Verify", re.I)).click()
 
 
 def test_a_reply_appears_without_reloading_then_the_patient_books_a_check_in(browser, live_server, mixed, therapist):

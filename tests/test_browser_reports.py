@@ -9,23 +9,13 @@ import pytest
 from playwright.sync_api import expect
 
 from outcomes.models import Assessment
-from tests.accounts.test_login import totp_code
-from tests.browser import WIDTHS, Visit
-from tests.factories import PASSWORD, CohortFactory, make_program
+from tests.browser import WIDTHS, Visit, sign_in
+from tests.factories import CohortFactory, make_program
 from tests.reports.report_data import STORY, at, make_group, make_story
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TITLES = ["Understanding pain", "Pacing your days", "Thoughts, feelings and pain", "Sleep and rest"]
-
-
-def sign_in(page, email, *, totp_for):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.get_by_label(re.compile("code", re.I)).fill(totp_code(totp_for))
-    page.get_by_role("button", name=re.compile("Sign in|Continue|Verify", re.I)).click()
 
 
 @pytest.fixture

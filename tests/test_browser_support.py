@@ -9,21 +9,9 @@ import pytest
 from playwright.sync_api import expect
 
 from clinics.models import SupportRequest
-from tests.accounts.test_login import totp_code
-from tests.browser import Visit
-from tests.factories import PASSWORD
+from tests.browser import Visit, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, email, *, totp_for=None):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    if totp_for is not None:
-        page.get_by_label(re.compile("code", re.I)).fill(totp_code(totp_for))
-        page.get_by_role("button", name=re.compile("Sign in|Continue|Verify", re.I)).click()
 
 
 def test_a_patient_reports_a_problem_and_an_admin_answers_it(browser, live_server, enrollment, clinic_admin):
