@@ -14,9 +14,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from clinics.models import Cohort, Enrollment, EnrolmentImport
-from tests.accounts.test_login import totp_code
-from tests.browser import Visit
-from tests.factories import PASSWORD
+from tests.browser import Visit, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,22 +26,12 @@ def csv_upload(name: str, lines: list[str]) -> dict:
     return {"name": name, "mimeType": "text/csv", "buffer": content}
 
 
-def sign_in_as_admin(page, admin):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(admin.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
-    page.get_by_label(re.compile("code", re.I)).fill(totp_code(admin))
-    page.get_by_role("button", name=re.compile("Sign in|Continue|Verify", re.I)).click()
-
-
 def test_an_admin_fixes_a_csv_file_and_watches_the_patients_being_enrolled(
     browser, live_server, clinic, cohort, therapist, clinic_admin
 ):
     visit = Visit(browser.new_context(base_url=live_server.url).new_page(), "enrolment")
     page = visit.page
-    sign_in_as_admin(page, clinic_admin)
+    sign_in(page, clinic_admin.email, totp_for=clinic_admin)
     page.wait_for_url(re.compile(rf"/clinics/{clinic.slug}/$"))
 
     page.get_by_role("link", name="Cohorts", exact=True).click()

@@ -8,8 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from reports.models import Export, ResearchProject
-from tests.browser import Visit
-from tests.test_browser_guidance import sign_in
+from tests.browser import Visit, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

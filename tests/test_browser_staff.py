@@ -9,9 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from clinics.models import Enrollment, Membership
-from tests.browser import Visit
+from tests.browser import Visit, sign_in
 from tests.factories import EnrollmentFactory
-from tests.test_browser_enrolment import sign_in_as_admin
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,7 +23,7 @@ def test_an_admin_invites_staff_and_hands_over_a_caseload_before_deactivating(
     EnrollmentFactory(cohort=cohort, therapist=other_therapist, patient__name="Eve Ellis")
     visit = Visit(browser.new_context(base_url=live_server.url).new_page(), "staff")
     page = visit.page
-    sign_in_as_admin(page, clinic_admin)
+    sign_in(page, clinic_admin.email, totp_for=clinic_admin)
     page.wait_for_url(re.compile(rf"/clinics/{clinic.slug}/$"))
 
     page.get_by_role("link", name="Staff", exact=True).click()
