@@ -273,6 +273,7 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.OK)
     ip = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 

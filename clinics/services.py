@@ -53,8 +53,13 @@ def audit_log(
     target=None,
     request=None,
     outcome: str = AuditEvent.Outcome.OK,
+    object_type: str = "",
+    object_id: str = "",
 ) -> AuditEvent:
-    """Record who did what to whose data. Call it inside the transaction of the action."""
+    """Record who did what to whose data. Call it inside the transaction of the action.
+
+    ``target`` names the object; without one, ``object_type``/``object_id`` may name it instead
+    (a URL name and code for a denied attempt, where there may be no object to point at)."""
     if enrollment is not None and clinic is None:
         clinic = enrollment.clinic
     actor = actor if actor is not None and actor.is_authenticated else None
@@ -64,10 +69,11 @@ def audit_log(
         clinic=clinic,
         enrollment=enrollment,
         action=action,
-        object_type=target._meta.label_lower if target is not None else "",
-        object_id=str(getattr(target, "code", None) or getattr(target, "pk", "")) if target is not None else "",
+        object_type=target._meta.label_lower if target is not None else object_type[:80],
+        object_id=str(getattr(target, "code", None) or getattr(target, "pk", "")) if target is not None else object_id[:64],
         outcome=outcome,
         ip=client_ip(request),
+        request_id=getattr(request, "request_id", "") if request is not None else "",
     )
 
 
