@@ -2,8 +2,9 @@
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
+APPS := accounts clinics config demo guidance modules notifications outcomes reports
 
-.PHONY: install demo test lint format css lock clean
+.PHONY: install demo test lint format css lock clean security audit-deps
 
 install: $(VENV)/.installed
 
@@ -29,6 +30,15 @@ format: install
 
 css:
 	scripts/build_css.sh
+
+# Static analysis of Steady's own code: any high-severity bandit finding fails (CI runs this).
+security: install
+	$(BIN)/bandit -q -r $(APPS) --severity-level high
+
+# Known vulnerabilities in the pinned dependencies. pip-audit asks PyPI's vulnerability API, which
+# this project's build machines cannot reach, so it runs where that API is reachable (docs/SECURITY.md).
+audit-deps: install
+	$(BIN)/pip-audit -r requirements.txt --strict --progress-spinner off
 
 # Re-resolve the exact pins from requirements*.in (needs the network).
 lock:
