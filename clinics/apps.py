@@ -32,3 +32,6 @@ class ClinicsConfig(AppConfig):
         from clinics import staff  # staff and caseloads: "your therapist has changed", "patients moved to you"
 
         staff.register_notification_kinds()
+        from clinics import auth_audit  # sign-ins, MFA and password events in the audit trail
+
+        auth_audit.connect()

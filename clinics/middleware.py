@@ -6,12 +6,17 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
+from clinics.models import AuditEvent, Enrollment
 from clinics.roles import user_roles
+from clinics.services import audit_log
 
 SESSION_STARTED = "steady_started_at"
 SESSION_SEEN = "steady_seen_at"
@@ -85,3 +90,52 @@ class StaffMFAMiddleware:
         if request.htmx:
             return HttpResponseClientRedirect(url)
         return redirect(url)
+
+
+class AuditDeniedMiddleware:
+    """Write one ``access.denied`` AuditEvent when a signed-in person is refused patient data.
+
+    The rule: a view raised Http404 or PermissionDenied, the person is signed in, and the resolved
+    URL carries a ``code``. Every ``code`` in Steady's URLs names patient data or a clinic record
+    built from it (enrolments, questionnaires, exports, check-ins, imports, support requests), so
+    that is what "patient data" means here. Refusals without a code (an unknown clinic slug, a
+    patient-only page opened by staff) are not audited: they name no patient. Anonymous requests are
+    sent to sign in before any view runs, so they never get here.
+
+    The row is linked to an enrolment only when that enrolment exists and lies in one of the
+    person's own clinics (or is their own): a row never points at data the person may not see.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, (Http404, PermissionDenied)):
+            return None
+        match = getattr(request, "resolver_match", None)
+        if not request.user.is_authenticated or match is None or "code" not in match.kwargs:
+            return None
+        code = str(match.kwargs["code"])
+        audit_log(
+            actor=request.user,
+            action="access.denied",
+            enrollment=visible_enrollment(request.user, code),
+            request=request,
+            outcome=AuditEvent.Outcome.DENIED,
+            object_type=match.view_name,
+            object_id=code,
+        )
+        return None
+
+
+def visible_enrollment(user, code: str) -> Enrollment | None:
+    """The enrolment with this code if it is the user's own or in one of their clinics, else None."""
+    roles = user_roles(user)
+    clinic_ids = roles.therapist_clinic_ids | roles.admin_clinic_ids
+    try:
+        return Enrollment.objects.filter(Q(patient=user) | Q(clinic_id__in=clinic_ids)).get(code=code)
+    except (Enrollment.DoesNotExist, ValidationError, ValueError):
+        return None

@@ -70,11 +70,15 @@ def audit_log(
         enrollment=enrollment,
         action=action,
         object_type=target._meta.label_lower if target is not None else object_type[:80],
-        object_id=str(getattr(target, "code", None) or getattr(target, "pk", "")) if target is not None else object_id[:64],
+        object_id=_object_id(target) if target is not None else object_id[:64],
         outcome=outcome,
         ip=client_ip(request),
         request_id=getattr(request, "request_id", "") if request is not None else "",
     )
+
+
+def _object_id(target) -> str:
+    return str(getattr(target, "code", None) or getattr(target, "pk", ""))
 
 
 def hash_token(token: str) -> str:

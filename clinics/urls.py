@@ -1,5 +1,6 @@
 from django.urls import path
 
+from clinics.views import audit as audit_views
 from clinics.views import cohorts as cohort_views
 from clinics.views import core as views
 from clinics.views import settings as settings_views
@@ -58,4 +59,7 @@ urlpatterns = [
     path("help/report/", support_views.support_report, name="support_report"),
     path("clinics/<slug:slug>/support/", support_views.support_list, name="support_list"),
     path("clinics/<slug:slug>/support/<uuid:code>/", support_views.support_detail, name="support_detail"),
+    # --- audit log (clinics/views/audit.py) ---
+    path("clinics/<slug:slug>/audit/", audit_views.audit_list, name="audit_list"),
+    path("clinics/<slug:slug>/audit/download/", audit_views.audit_csv, name="audit_csv"),
 ]

@@ -10,7 +10,7 @@ Staff's private clinical notes are included: under UK GDPR the right of access c
 records about a person, and an automatic download cannot apply the case-by-case exemptions (such as
 the serious harm test for health data), which a clinic applies when it answers a request itself.
 The access log lists every recorded action on the patient's enrolments: when, who (a role, and the
-staff member's name), and what, in plain words (``ACTION_LABELS``, with a readable fallback).
+staff member's name), and what, in plain words (``clinics.audit_labels``, with a readable fallback).
 """
 
 import datetime
@@ -21,6 +21,7 @@ from allauth.usersessions.models import UserSession
 from django.utils import timezone
 
 from accounts.models import User
+from clinics.audit_labels import action_label, code_label
 from clinics.models import AuditEvent, Consent, Enrollment, SupportRequest
 from guidance.models import CheckIn, ClinicalNote, Feedback, Message, TimeEntry
 from modules.exercise_forms import summary_rows
@@ -66,48 +67,6 @@ ABOUT = {
     },
 }
 
-# Plain words for each recorded action, as seen by the patient. Actions not listed here get a
-# readable label made from their code (``action_label``).
-ACTION_LABELS = {
-    "clinics.enrollment.created": "Enrolled you in the programme",
-    "clinics.invitation.created": "Sent you an invitation",
-    "clinics.invitation.accepted": "Accepted the invitation and set up the account",
-    "guidance.patient.viewed": "Opened your record",
-    "guidance.thread.viewed": "Read your messages",
-    "guidance.message.sent": "Sent a message",
-    "guidance.feedback.viewed": "Opened your exercises to give feedback",
-    "guidance.feedback.given": "Gave feedback on your work",
-    "guidance.note.added": "Wrote a private note",
-    "guidance.contact_mode.changed": "Changed how you keep in touch",
-    "guidance.time.viewed": "Looked at the time spent on your care",
-    "guidance.time.added": "Recorded time spent on your care",
-    "guidance.time.changed": "Changed a record of time spent on your care",
-    "guidance.checkins.viewed": "Looked at your check-ins",
-    "guidance.checkin.viewed": "Opened a check-in",
-    "guidance.checkin.booked": "Booked a check-in",
-    "guidance.checkin.rescheduled": "Moved a check-in",
-    "guidance.checkin.cancelled": "Cancelled a check-in",
-    "guidance.checkin.held": "Recorded that a check-in took place",
-    "guidance.checkin.no_show": "Recorded that a check-in was missed",
-    "modules.plan.viewed": "Looked at your programme plan",
-    "modules.plan.added": "Added a module to your plan",
-    "modules.plan.skipped": "Took a module out of your plan",
-    "modules.plan.moved": "Changed the order of your plan",
-    "modules.plan.unlocked": "Opened a module early",
-    "modules.plan.paused": "Paused your programme",
-    "modules.plan.resumed": "Restarted your programme",
-    "modules.plan.extended": "Made your programme longer",
-    "modules.exercise.submitted": "Sent an exercise",
-    "outcomes.progress.viewed": "Looked at your questionnaire results",
-    "outcomes.alert.acknowledged": "Dealt with an alert",
-    "outcomes.alert.escalated": "Passed an urgent alert on to the clinic's admins",
-    "reports.my_data.requested": "Asked for a copy of all your data",
-    "reports.patient.withdraw_viewed": "Opened the page to withdraw you",
-    "reports.patient.withdrawn": "Withdrew you from the programme",
-    "reports.patient.erase_viewed": "Opened the page to erase your details",
-    "reports.patient.erased": "Erased your personal details",
-}
-
 ROLE_LABELS = {
     "patient": "You",
     "therapist": "Therapist",
@@ -128,16 +87,6 @@ EMAIL_LABELS = {
     "guidance.checkin_cancelled": "Check-in cancelled",
     "guidance.checkin_reminder": "Check-in reminder",
 }
-
-
-def code_label(code: str) -> str:
-    """A readable fallback for a dotted code: "clinics.enrollment.reassigned" -> "Enrollment reassigned"."""
-    words = " ".join(part.replace("_", " ") for part in code.split(".")[1:] if part) or code.replace("_", " ")
-    return words[:1].upper() + words[1:]
-
-
-def action_label(action: str) -> str:
-    return ACTION_LABELS.get(action) or code_label(action)
 
 
 # --- Reading -----------------------------------------------------------------------------------------

@@ -220,6 +220,9 @@ MATRIX = {
     "patient_withdraw": (lambda o: {"code": o["enrollment"].code}, row(LOGIN, 404, 404, 403, 404, 200, 404, 404)),
     "patient_erase": (lambda o: {"code": o["enrollment"].code}, row(LOGIN, 404, 404, 403, 404, 200, 404, 404)),
     "usersessions_list": (lambda o: {}, row(LOGIN, 200, 200, 200, 200, 200, 200, 200)),
+    # --- issue 7: audit ---
+    "audit_list": (lambda o: {"slug": o["clinic"].slug}, row(LOGIN, 404, 404, 404, 404, 200, 404, 404)),
+    "audit_csv": (lambda o: {"slug": o["clinic"].slug}, row(LOGIN, 404, 404, 404, 404, 200, 404, 404)),
     "admin:index": (lambda o: {}, row(LOGIN, 302, 302, 302, 302, 302, 302, 200)),
     "admin:clinics_enrollment_changelist": (lambda o: {}, row(LOGIN, 302, 302, 302, 302, 302, 302, 200)),
 }

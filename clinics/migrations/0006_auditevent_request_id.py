@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clinics', '0005_clinic_administration'),
+        ("clinics", "0005_clinic_administration"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='auditevent',
-            name='request_id',
+            model_name="auditevent",
+            name="request_id",
             field=models.CharField(blank=True, max_length=64),
         ),
     ]

@@ -14,6 +14,7 @@ SECTIONS = [
     ("support", _("Support"), "support_list"),
     ("reports", _("Reports"), "clinic_report"),
     ("research", _("Research export"), "research_export"),
+    ("audit", _("Audit log"), "audit_list"),
     ("settings", _("Settings"), "clinic_settings"),
 ]
 

@@ -154,6 +154,14 @@ def _new_messages(request, page: ThreadPage):
     after = _after(page.thread, request.GET.get("after"))
     thread_mark_read(thread=page.thread, reader=request.user)
     items = list(selectors.thread_messages(page.thread, after=after))
+    if items and not is_patient(page.thread, request.user):  # an empty poll shows no patient data: no row
+        audit_log(
+            actor=request.user,
+            action="guidance.thread.viewed",
+            enrollment=page.thread.enrollment,
+            target=page.thread.enrollment,
+            request=request,
+        )
     last = items[-1] if items else after
     polls = 0 if items else _polls(request) + 1
     return render(

@@ -187,6 +187,9 @@ def time_entry_edit(request, code, entry):
         else:
             messages.success(request, _("The minutes are changed."))
             return redirect("time_ledger", code=enrollment.code)
+    audit_log(
+        actor=request.user, action="guidance.time.viewed", enrollment=enrollment, target=time_entry, request=request
+    )
     return render(
         request, "guidance/patient/time_entry_edit.html", {"enrollment": enrollment, "entry": time_entry, "form": form}
     )
