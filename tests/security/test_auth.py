@@ -141,3 +141,29 @@ def test_password_reset_answers_the_same_for_known_and_unknown_addresses(reset_a
     assert known[0] == 302
     assert sent == [[patient.email]]
     assert [message.to for message in mail.outbox] == [[patient.email]], "no mail to an address without an account"
+
+
+def test_failures_from_one_address_are_limited_whatever_x_forwarded_for_says(db):
+    """login_failed allows 10 a minute from one address. With no trusted proxy (the default), a
+    client cannot pose as many addresses by sending X-Forwarded-For."""
+    from tests.factories import UserFactory
+
+    people = UserFactory.create_batch(12)
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    pages = []
+    for number, person in enumerate(people[:11]):
+        response = client.post(
+            reverse("account_login"),
+            {"login": person.email, "password": "not the password"},
+            headers={"X-Forwarded-For": f"198.51.100.{number}"},
+        )
+        pages.append(response.content.decode())
+    assert not any("Too many failed" in page for page in pages[:10])
+    assert "Too many failed" in pages[10]  # the 11th try from the same address is refused
+    # ... even with the right password of someone who has not failed at all.
+    response = client.post(
+        reverse("account_login"),
+        {"login": people[11].email, "password": PASSWORD},
+        headers={"X-Forwarded-For": "198.51.100.99"},
+    )
+    assert not signed_in_as(client, people[11])
