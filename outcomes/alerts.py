@@ -191,6 +191,10 @@ def clean_note(note: str | None) -> str:
     note = (note or "").strip()
     if not note:
         raise AlertNoteError("Write what you did about this alert.")
+    if "\x00" in note:  # PostgreSQL cannot store a NUL in text: refuse it here rather than fail with a 500
+        raise AlertNoteError(
+            "The note contains a character that cannot be saved. Type it again rather than pasting it."
+        )
     if len(note) > NOTE_MAX_CHARS:
         raise AlertNoteError(f"Keep the note to {NOTE_MAX_CHARS} characters or fewer (it has {len(note)}).")
     return note
