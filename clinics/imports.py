@@ -143,7 +143,8 @@ def _record_import(cohort, by, filename, file_hash, result, request) -> Enrolmen
             target=enrolment_import,
             request=request,
         )
-        transaction.on_commit(lambda: run_enrolment_import.delay(enrolment_import.pk))
+        # robust: a lost hand-off (broker down) is logged, not a 500; resume_enrolment_imports picks it up.
+        transaction.on_commit(lambda: run_enrolment_import.delay(enrolment_import.pk), robust=True)
     logger.info("enrolment import %s: rows to enrol: %s", enrolment_import.pk, enrolment_import.total_rows)
     return enrolment_import
 

@@ -154,7 +154,8 @@ def progress_report_request(*, owner, enrollment: Enrollment) -> Export:
         if waiting is not None:
             return waiting
         export = Export.objects.create(owner=owner, enrollment=enrollment, kind=Export.Kind.PROGRESS_PDF)
-        transaction.on_commit(lambda: render_export.delay(export.pk))
+        # robust: a lost hand-off (broker down) is logged, never a 500 after the row is committed.
+        transaction.on_commit(lambda: render_export.delay(export.pk), robust=True)
     return export
 
 

@@ -107,7 +107,9 @@ def export_request(
         if waiting is not None:
             return waiting
         export = Export.objects.create(owner=owner, kind=kind, clinic=clinic, enrollment=enrollment, params=params)
-        transaction.on_commit(lambda: render_export.delay(export.pk))
+        # robust: the row is committed; a lost hand-off (broker down) is logged, never a 500. The owner's
+        # status page says it is still being made, and asking again after GIVE_UP_AFTER makes a new one.
+        transaction.on_commit(lambda: render_export.delay(export.pk), robust=True)
     return export
 
 
