@@ -1,5 +1,6 @@
 """Personas (STYLE.md) and the switch that turns skipped service tests into failures in CI."""
 
+import logging
 import os
 
 import pytest
@@ -43,7 +44,9 @@ def _clear_cache():
 
 
 def with_totp(user):
-    TOTP.activate(user, generate_totp_secret())
+    from tests.log_hygiene import sentinel
+
+    TOTP.activate(user, sentinel(generate_totp_secret(), "TOTP secret"))
     return user
 
 
@@ -143,3 +146,58 @@ def browser():
         chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+# --- issue 7: log hygiene (tests/log_hygiene.py) ---
+_log_leaks: list[tuple[str, str, str]] = []
+_known_loggers = [0]
+
+
+def pytest_sessionstart(session):
+    from tests import log_hygiene
+
+    for name in log_hygiene.STEADY_LOGGERS:  # Steady's own loggers at DEBUG; the rest at their configured level
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    log_hygiene.attach()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    from tests import log_hygiene
+
+    if len(logging.root.manager.loggerDict) != _known_loggers[0]:  # a logger that does not propagate
+        log_hygiene.attach()
+        _known_loggers[0] = len(logging.root.manager.loggerDict)
+    try:
+        return (yield)
+    finally:
+        _log_leaks.extend((item.nodeid, *leak) for leak in log_hygiene.find_leaks(log_hygiene.handler.take()))
+        log_hygiene.clear_test_sentinels()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from tests import log_hygiene
+
+    _log_leaks.extend(("(outside a test)", *leak) for leak in log_hygiene.find_leaks(log_hygiene.handler.take()))
+    log_hygiene.detach()
+    if _log_leaks:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        lines = [f"{nodeid}: logger {name!r} logged a {kind}" for nodeid, name, kind in dict.fromkeys(_log_leaks)]
+        if reporter:
+            reporter.write_sep("=", "log hygiene: sentinel values reached the logs", red=True)
+            for line in lines:
+                reporter.write_line(line)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# --- issue 7: Hypothesis profiles (tests/security/test_fuzz_*.py) ---
+from hypothesis import HealthCheck  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+hypothesis_settings.register_profile(
+    "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+hypothesis_settings.register_profile(
+    "dev", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")

@@ -8,7 +8,8 @@ from accounts.models import User
 from clinics.models import Clinic, Cohort, Enrollment, Membership
 from modules.models import Program
 
-PASSWORD = "correct horse battery staple"  # noqa: S105 - test accounts only
+# Names, e-mail addresses and the password carry markers that must never reach a log (tests/log_hygiene.py).
+PASSWORD = "correct horse sentinelpass staple"  # noqa: S105 - test accounts only
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -16,8 +17,8 @@ class UserFactory(factory.django.DjangoModelFactory):
         model = User
         skip_postgeneration_save = True
 
-    email = factory.Sequence(lambda n: f"person{n}@example.com")
-    name = factory.Sequence(lambda n: f"Person {n}")
+    email = factory.Sequence(lambda n: f"sentinelmail{n}@example.com")
+    name = factory.Sequence(lambda n: f"Sentinelname Person {n}")
     time_zone = "Europe/London"
     language = "en"
 

@@ -15,7 +15,8 @@ from django.test import Client
 from django.urls import reverse
 
 from clinics.models import Membership
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import PASSWORD, MembershipFactory, UserFactory
+from tests.log_hygiene import sentinel
 from tests.test_permissions import MATRIX, PERSONAS
 from tests.utils import client_for
 
@@ -93,14 +94,14 @@ def test_setting_up_an_authenticator_lets_a_new_therapist_in(fresh_staff, enroll
     enrollment.therapist = therapist
     enrollment.save(update_fields=["therapist"])
     client = Client()
-    client.post(reverse("account_login"), {"login": therapist.email, "password": "correct horse battery staple"})
+    client.post(reverse("account_login"), {"login": therapist.email, "password": PASSWORD})
     assert client.get(reverse("caseload"))["Location"] == reverse("mfa_activate_totp")
     # allauth asks for the password once more before an authenticator can be added.
     assert client.get(reverse("mfa_activate_totp"))["Location"].startswith(reverse("account_reauthenticate"))
-    client.post(reverse("account_reauthenticate"), {"password": "correct horse battery staple"})
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
     page = client.get(reverse("mfa_activate_totp"))
     assert page.status_code == 200
-    secret = client.session[SECRET_SESSION_KEY]
+    secret = sentinel(client.session[SECRET_SESSION_KEY], "TOTP secret")
     response = client.post(reverse("mfa_activate_totp"), {"code": code_for(secret)})
     assert response.status_code == 302
     assert Authenticator.objects.filter(user=therapist, type=Authenticator.Type.TOTP).exists()

@@ -14,6 +14,7 @@ from django.utils import timezone
 from clinics.models import Enrollment
 from modules.diary import diary_entry_save
 from modules.models import DiaryEntry, EngagementEvent
+from tests.log_hygiene import sentinel
 from tests.utils import assert_queries, client_for
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +40,7 @@ def entry_url(day) -> str:
 
 
 def post(client, day, **data):
+    sentinel(data.get("note", ""), "diary note")  # what the patient wrote must never reach a log
     return client.post(entry_url(day), {"pain": "4", **data})
 
 
