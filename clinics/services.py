@@ -213,27 +213,47 @@ def check_invitation_usable(invitation: Invitation) -> None:
         raise InvitationError("expired")
 
 
+def invitation_needs_sign_in(invitation: Invitation) -> bool:
+    """True when the invited account was already set up (say, through another clinic's invitation).
+
+    Such a link only adds this clinic: the person signs in as themselves first, and the link can
+    never set the account's name or password again.
+    """
+    return invitation.user.has_usable_password()
+
+
 @transaction.atomic
-def invitation_accept(*, invitation_id: int, token_hash: str, name: str, password_hash: str, request=None) -> User:
+def invitation_accept(
+    *, invitation_id: int, token_hash: str, name: str = "", password_hash: str = "", signed_in_user=None, request=None
+) -> User:
     """Activate the invited account with the chosen password and record the consents given.
 
-    Runs with the invitation row locked, so two tabs (or a double click) accept it once.
+    An account that is already set up keeps its name and password; only its owner, signed in,
+    can accept (``signed_in_user``). Runs with the invitation and account rows locked, so two tabs
+    (or a double click, or two clinics' links at once) accept once and set a password once.
     """
     try:
         invitation = (
             Invitation.objects.select_for_update(of=("self",))
-            .select_related("user", "clinic", "enrollment")
+            .select_related("clinic", "enrollment")
             .get(pk=invitation_id, token_hash=token_hash)
         )
     except Invitation.DoesNotExist:
         raise InvitationError("unknown") from None
     check_invitation_usable(invitation)
     now = timezone.now()
-    user = invitation.user
-    user.name = name
-    user.password = password_hash
-    user.is_active = True
-    user.save(update_fields=["name", "password", "is_active"])
+    user = User.objects.select_for_update().get(pk=invitation.user_id)
+    invitation.user = user
+    if user.has_usable_password():
+        if signed_in_user is None or signed_in_user.pk != user.pk:
+            raise InvitationError("sign_in")
+    elif not password_hash:
+        raise InvitationError("unknown")
+    else:
+        user.name = name
+        user.password = password_hash
+        user.is_active = True
+        user.save(update_fields=["name", "password", "is_active"])
     EmailAddress.objects.update_or_create(
         user=user, email__iexact=user.email, defaults={"email": user.email, "verified": True, "primary": True}
     )

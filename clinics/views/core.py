@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
@@ -5,6 +7,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -21,6 +24,7 @@ from clinics.services import (
     hash_token,
     invitation_accept,
     invitation_find,
+    invitation_needs_sign_in,
 )
 
 INVITATION_SESSION_KEY = "steady_invitation"
@@ -88,12 +92,15 @@ INVITATION_MESSAGES = {
     "expired": _("This invitation has expired. Ask your clinic to send you a new one."),
     "used": _("This invitation has already been used. Sign in with your e-mail address and password."),
     "revoked": _("A newer invitation has been sent to you. Please use the link in the newest e-mail."),
+    "sign_in": _(
+        "Your account is already set up. Sign in with your e-mail address and password, then open the link again."
+    ),
 }
 
 
 def invitation_problem(request, reason: str):
     request.session.pop(INVITATION_SESSION_KEY, None)
-    status = 404 if reason == "unknown" else 410
+    status = {"unknown": 404, "sign_in": 403}.get(reason, 410)
     return render(
         request,
         "clinics/invitation_problem.html",
@@ -109,11 +116,22 @@ def invitation_open(request, token):
         invitation = invitation_find(token)
     except InvitationError as error:
         return invitation_problem(request, error.reason)
-    if request.user.is_authenticated:
-        # The link sets up a new account; whoever is signed in on this browser is signed out first.
+    signed_in_as_invitee = request.user.is_authenticated and request.user.pk == invitation.user_id
+    if request.user.is_authenticated and not signed_in_as_invitee:
+        # The link belongs to someone else's account: whoever is signed in on this browser is signed out first.
         logout(request)
     request.session[INVITATION_SESSION_KEY] = {"id": invitation.pk, "token_hash": hash_token(token)}
     # Continue on a URL without the token, so it does not linger in history or Referer headers.
+    if invitation_needs_sign_in(invitation):
+        # Set up already (another clinic invited them first): this link only adds the clinic, after
+        # the person signs in as themselves. It never sets the name or password again.
+        if signed_in_as_invitee:
+            return redirect("invitation_consent")
+        messages.info(
+            request,
+            _("You already have a Steady account. Sign in to join %(clinic)s.") % {"clinic": invitation.clinic.name},
+        )
+        return redirect(f"{reverse('account_login')}?{urlencode({'next': reverse('invitation_consent')})}")
     return redirect("invitation_password")
 
 
@@ -136,6 +154,8 @@ def invitation_password(request):
         invitation = pending_invitation(request)
     except InvitationError as error:
         return invitation_problem(request, error.reason)
+    if invitation_needs_sign_in(invitation):
+        return redirect("invitation_consent")
     state = request.session[INVITATION_SESSION_KEY]
     form = ChoosePasswordForm(
         request.POST or None, user=invitation.user, initial={"name": state.get("name") or invitation.user.name}
@@ -157,7 +177,10 @@ def invitation_consent(request):
     except InvitationError as error:
         return invitation_problem(request, error.reason)
     state = request.session[INVITATION_SESSION_KEY]
-    if not state.get("password_hash"):
+    joining = invitation_needs_sign_in(invitation)
+    if joining and request.user.pk != invitation.user_id:
+        return invitation_problem(request, "sign_in")
+    if not joining and not state.get("password_hash"):
         return redirect("invitation_password")
     form = ConsentForm(request.POST or None, needs_treatment_consent=invitation.enrollment_id is not None)
     if request.method == "POST" and form.is_valid():
@@ -165,17 +188,23 @@ def invitation_consent(request):
             user = invitation_accept(
                 invitation_id=invitation.pk,
                 token_hash=state["token_hash"],
-                name=state["name"],
-                password_hash=state["password_hash"],
+                name=state.get("name", ""),
+                password_hash=state.get("password_hash", ""),
+                signed_in_user=request.user if request.user.is_authenticated else None,
                 request=request,
             )
         except InvitationError as error:
             return invitation_problem(request, error.reason)
         request.session.pop(INVITATION_SESSION_KEY, None)
-        login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
-        messages.success(request, _("Welcome to Steady. Your account is ready."))
+        if joining:
+            messages.success(request, _("You have joined %(clinic)s.") % {"clinic": invitation.clinic.name})
+        else:
+            login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
+            messages.success(request, _("Welcome to Steady. Your account is ready."))
         return redirect("home")
-    return render(request, "clinics/invitation_consent.html", {"form": form, "invitation": invitation})
+    return render(
+        request, "clinics/invitation_consent.html", {"form": form, "invitation": invitation, "joining": joining}
+    )
 
 
 @login_not_required

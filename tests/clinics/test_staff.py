@@ -425,3 +425,81 @@ def test_post_only_views_refuse_get(name, clinic_admin, clinic, therapist):
     args = [clinic.slug] if name == "staff_invite" else [clinic.slug, membership_of(therapist, clinic).pk]
     assert client_for(clinic_admin).get(reverse(name, args=args)).status_code == 405
     assert membership_of(therapist, clinic).is_active
+
+
+# --- Two clinics invite the same new person ----------------------------------------------------------
+
+
+def test_a_second_clinics_link_cannot_set_the_password_again_and_joins_only_after_signing_in(
+    clinic_admin, clinic, other_clinic_admin, other_clinic, django_capture_on_commit_callbacks
+):
+    """Both clinics invite Jo before Jo has set up an account. Jo accepts the first link. The second
+    link (in a mailbox someone else may read) no longer offers a password form: it asks for Jo's own
+    sign-in, and after it only adds the second clinic."""
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(client_for(clinic_admin), clinic)
+        invite(client_for(other_clinic_admin), other_clinic)
+    links = [re.search(r"https?://[^/\s]+(/invite/[^\s]+/)", m.body).group(1) for m in mail.outbox]
+    assert len(links) == 2
+    first = Client()
+    first.get(links[0])
+    first.post(
+        reverse("invitation_password"), {"name": "Jo Bloggs", "password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD}
+    )
+    assert first.post(reverse("invitation_consent"), {"terms": "on", "privacy": "on"})["Location"] == reverse("home")
+    jo = User.objects.get(email="jo.bloggs@example.org")
+    password_after_first = jo.password
+
+    stranger = Client()
+    response = stranger.get(links[1])
+    login_url = reverse("account_login")
+    assert response.status_code == 302 and response["Location"].startswith(login_url)
+    assert "next=%2Finvite%2Fconsent%2F" in response["Location"]
+    assert stranger.get(reverse("invitation_password"))["Location"] == reverse("invitation_consent")
+    refused = stranger.post(
+        reverse("invitation_password"), {"name": "Someone Else", "password1": "x" * 20, "password2": "x" * 20}
+    )
+    assert refused["Location"] == reverse("invitation_consent")
+    refused = stranger.post(reverse("invitation_consent"), {"terms": "on", "privacy": "on"})
+    assert refused.status_code == 403
+    assert "already set up" in refused.content.decode()
+    jo.refresh_from_db()
+    assert jo.password == password_after_first and jo.name == "Jo Bloggs"
+    assert Invitation.objects.get(user=jo, clinic=other_clinic).accepted_at is None
+
+    # Jo, signed in as themselves, opens the second link: one tick-box step, no password form.
+    with_totp(jo)
+    jo_client = client_for(jo)
+    assert jo_client.get(links[1])["Location"] == reverse("invitation_consent")
+    page = jo_client.get(reverse("invitation_consent")).content.decode()
+    assert "Step 2 of 2" not in page and other_clinic.name in page
+    response = jo_client.post(reverse("invitation_consent"), {"terms": "on", "privacy": "on"})
+    assert response["Location"] == reverse("home")
+    jo.refresh_from_db()
+    assert jo.password == password_after_first
+    assert Invitation.objects.get(user=jo, clinic=other_clinic).accepted_at is not None
+    assert AuditEvent.objects.filter(action="clinics.invitation.accepted", actor=jo).count() == 2
+
+
+def test_the_second_link_after_signing_in_on_the_login_page_goes_on_to_join(
+    clinic_admin, clinic, other_clinic_admin, other_clinic, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(client_for(clinic_admin), clinic)
+        invite(client_for(other_clinic_admin), other_clinic)
+    links = [re.search(r"https?://[^/\s]+(/invite/[^\s]+/)", m.body).group(1) for m in mail.outbox]
+    setup = Client()
+    setup.get(links[0])
+    setup.post(
+        reverse("invitation_password"), {"name": "Jo Bloggs", "password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD}
+    )
+    setup.post(reverse("invitation_consent"), {"terms": "on", "privacy": "on"})
+
+    client = Client()
+    login_location = client.get(links[1])["Location"]
+    response = client.post(login_location, {"login": "jo.bloggs@example.org", "password": GOOD_PASSWORD})
+    # No authenticator yet: signed in, the invitation still waits in this browser's session.
+    assert response.status_code == 302
+    assert response["Location"] == reverse("invitation_consent")
+    page = client.get(reverse("invitation_consent"))
+    assert page.status_code == 200 and "Agree and start" in page.content.decode()
