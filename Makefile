@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 APPS := accounts clinics config demo guidance modules notifications outcomes reports
 
-.PHONY: install demo test lint format css lock clean security audit-deps
+.PHONY: install node-deps demo test lint format css lock clean security audit-deps
 
 install: $(VENV)/.installed
 
@@ -17,7 +17,15 @@ $(VENV)/.installed: requirements-dev.txt
 demo: install
 	scripts/demo.sh
 
-test: install
+# Browser tests check every page with axe-core from npm (package-lock.json pins it).
+node-deps: node_modules/.installed
+
+node_modules/.installed: package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the browser tests' axe-core (Debian: apt install npm)" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test: install node-deps
 	$(BIN)/pytest
 
 lint: install
