@@ -218,6 +218,9 @@ CELERY_BEAT_SCHEDULE = {
     "outcomes-flag-overdue": {"task": "outcomes.flag_overdue", "schedule": crontab(minute=7)},
     # A CSV import whose hand-off to a worker was lost, or whose worker died, is picked up again.
     "clinics-resume-enrolment-imports": {"task": "clinics.resume_enrolment_imports", "schedule": crontab(minute="*/5")},
+    # Likewise a report, research bundle, data download or progress PDF: enqueued again, made once.
+    "reports-resume-exports": {"task": "reports.resume_exports", "schedule": crontab(minute="*/5")},
+    "outcomes-resume-exports": {"task": "outcomes.resume_exports", "schedule": crontab(minute="*/5")},
 }
 
 # --- E-mail (Django 6.1 MAILERS) -----------------------------------------------------------

@@ -151,6 +151,7 @@ class Export(models.Model):
     content = models.BinaryField(null=True, blank=True, editable=False)
     filename = models.CharField(max_length=120, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=200, blank=True)
 

@@ -41,6 +41,11 @@ STATIC_SUFFIXES = frozenset({".css", ".svg", ".png", ".jpg", ".jpeg", ".woff", "
 # An export not finished after this long is shown as failed (its worker died or the queue is stuck),
 # and a new click makes a new one rather than waiting on it forever.
 GIVE_UP_AFTER = datetime.timedelta(minutes=15)
+# outcomes.render_export's limits; a render running past the hard limit has lost its worker.
+RENDER_SOFT_TIME_LIMIT = 60
+RENDER_TIME_LIMIT = 90
+# A pending export not picked up by then has probably lost its hand-off (see export_resume).
+RESUME_PENDING_AFTER = datetime.timedelta(minutes=2)
 ERROR_MESSAGE = "The report could not be made."
 
 
@@ -162,12 +167,35 @@ def progress_report_request(*, owner, enrollment: Enrollment) -> Export:
 # --- The task's work ----------------------------------------------------------------------------
 
 
+def export_resume(now=None) -> int:
+    """Enqueue again every progress report still worth making that no worker has: pending ones whose
+    hand-off may have been lost, and running ones whose worker died. Only one task can claim a row,
+    so enqueueing one twice renders it once."""
+    from outcomes.tasks import render_export as render_task
+
+    now = now or timezone.now()
+    live = Export.objects.filter(created_at__gte=now - GIVE_UP_AFTER)
+    dead_workers = now - datetime.timedelta(seconds=RENDER_TIME_LIMIT + 60)
+    live.filter(status=Export.Status.RUNNING, started_at__lt=dead_workers).update(
+        status=Export.Status.PENDING, started_at=None
+    )
+    waiting = live.filter(status=Export.Status.PENDING, created_at__lt=now - RESUME_PENDING_AFTER)
+    ids = list(waiting.values_list("pk", flat=True))
+    for export_id in ids:
+        render_task.delay(export_id)
+    if ids:
+        logger.info("resumed %d progress reports", len(ids))
+    return len(ids)
+
+
 def render_export(export_id: int) -> None:
     """Claim the export, render its PDF and store it; on any error mark it failed.
 
     Logs carry the export id only: the report is health data, and so may be an exception's message.
     """
-    claimed = Export.objects.filter(pk=export_id, status=Export.Status.PENDING).update(status=Export.Status.RUNNING)
+    claimed = Export.objects.filter(pk=export_id, status=Export.Status.PENDING).update(
+        status=Export.Status.RUNNING, started_at=timezone.now()
+    )
     if claimed != 1:
         logger.info("export %s: not pending, nothing to do", export_id)
         return

@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from outcomes import schedule
+from outcomes.reports import RENDER_SOFT_TIME_LIMIT, RENDER_TIME_LIMIT
 
 
 @shared_task(name="outcomes.reconcile_schedules")
@@ -37,8 +38,15 @@ def flag_overdue() -> int:
     return flag()
 
 
-@shared_task(name="outcomes.render_export", soft_time_limit=60, time_limit=90)
+@shared_task(name="outcomes.render_export", soft_time_limit=RENDER_SOFT_TIME_LIMIT, time_limit=RENDER_TIME_LIMIT)
 def render_export(export_id: int) -> None:
     from outcomes.reports import render_export as render
 
     render(export_id)
+
+
+@shared_task(name="outcomes.resume_exports")
+def resume_exports() -> int:
+    from outcomes.reports import export_resume
+
+    return export_resume()

@@ -6,6 +6,8 @@
   or duplicated task renders it once; any error marks it failed. Logs carry the export id and the
   error's type only, never its message (which may quote health data).
 - ``access_own_export`` is the only way views reach an Export: by code, and only the owner's.
+- ``export_resume`` (beat, every 5 minutes) hands pending exports to a worker again when their
+  hand-off was lost (broker down at the time), and frees exports whose worker died mid-render.
 """
 
 import datetime
@@ -27,6 +29,12 @@ logger = logging.getLogger(__name__)
 # and asking again makes a new one rather than waiting on it forever.
 GIVE_UP_AFTER = datetime.timedelta(minutes=30)
 ERROR_MESSAGE = "The file could not be made."
+# reports.render_export's limits. A render running past the hard limit has lost its worker.
+RENDER_SOFT_TIME_LIMIT = 600
+RENDER_TIME_LIMIT = 660
+# A pending export not picked up by then has probably lost its hand-off; asking twice is harmless,
+# since only one task can claim the row.
+RESUME_PENDING_AFTER = datetime.timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -113,8 +121,30 @@ def export_request(
     return export
 
 
+def export_resume(now=None) -> int:
+    """Enqueue again every export still worth making that no worker has: pending ones whose hand-off
+    may have been lost, and running ones whose worker died (past the task's hard time limit)."""
+    from reports.tasks import render_export
+
+    now = now or timezone.now()
+    live = Export.objects.filter(created_at__gte=now - GIVE_UP_AFTER)
+    dead_workers = now - datetime.timedelta(seconds=RENDER_TIME_LIMIT + 60)
+    live.filter(status=Export.Status.RUNNING, started_at__lt=dead_workers).update(
+        status=Export.Status.PENDING, started_at=None
+    )
+    waiting = live.filter(status=Export.Status.PENDING, created_at__lt=now - RESUME_PENDING_AFTER)
+    ids = list(waiting.values_list("pk", flat=True))
+    for export_id in ids:
+        render_export.delay(export_id)
+    if ids:
+        logger.info("resumed %d exports", len(ids))
+    return len(ids)
+
+
 def export_render(export_id: int) -> None:
-    claimed = Export.objects.filter(pk=export_id, status=Export.Status.PENDING).update(status=Export.Status.RUNNING)
+    claimed = Export.objects.filter(pk=export_id, status=Export.Status.PENDING).update(
+        status=Export.Status.RUNNING, started_at=timezone.now()
+    )
     if claimed != 1:
         logger.info("export %s: not pending, nothing to do", export_id)
         return

@@ -39,6 +39,7 @@ class Export(models.Model):
     filename = models.CharField(max_length=120, blank=True)
     content_type = models.CharField(max_length=80, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=200, blank=True)
 
