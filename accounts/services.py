@@ -1,15 +1,20 @@
 from django.db import transaction
 
 from accounts.models import User
+from accounts.signals import profile_changed
 
 
 @transaction.atomic
-def user_update_profile(*, user: User, name: str, language: str, time_zone: str, reminder_hour: int) -> User:
+def user_update_profile(
+    *, user: User, name: str, language: str, time_zone: str, reminder_hour: int, request=None
+) -> User:
     user.name = name
     user.language = language
     user.time_zone = time_zone
     user.reminder_hour = reminder_hour
     user.save(update_fields=["name", "language", "time_zone", "reminder_hour"])
+    # Inside the transaction: if the audit row cannot be written, the change is not kept either.
+    profile_changed.send(sender=User, request=request, user=user)
     return user
 
 

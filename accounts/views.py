@@ -11,7 +11,7 @@ from accounts.services import user_update_profile
 def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        user_update_profile(user=request.user, **form.cleaned_data)
+        user_update_profile(user=request.user, request=request, **form.cleaned_data)
         messages.success(request, _("Your details are saved."))
         return redirect("profile")
     return render(request, "accounts/profile.html", {"form": form})

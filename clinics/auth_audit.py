@@ -12,9 +12,10 @@ from allauth.mfa import signals as mfa_signals
 from allauth.mfa.models import Authenticator
 from django.contrib.auth import signals as auth_signals
 
+from accounts import signals as accounts_signals
 from accounts.models import User
 from accounts.signals import password_reset_requested
-from clinics.models import AuditEvent
+from clinics.models import AuditEvent, Enrollment
 from clinics.services import audit_log
 
 
@@ -77,6 +78,12 @@ def reset_done(sender, request, user, **kwargs):
     audit_log(actor=user, action="auth.password_reset.done", request=request)
 
 
+def profile_changed(sender, request, user, **kwargs):
+    # A patient's details are part of their record: the row names their current enrolment.
+    enrollment = Enrollment.objects.filter(patient=user).select_related("clinic").order_by("-created_at").first()
+    audit_log(actor=user, action="accounts.profile.changed", enrollment=enrollment, target=user, request=request)
+
+
 RECEIVERS = [
     (account_signals.user_logged_in, logged_in),
     (auth_signals.user_logged_out, logged_out),
@@ -90,6 +97,7 @@ RECEIVERS = [
     (account_signals.password_set, password_changed),
     (account_signals.password_reset, reset_done),
     (password_reset_requested, reset_requested),
+    (accounts_signals.profile_changed, profile_changed),
 ]
 
 

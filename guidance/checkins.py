@@ -430,8 +430,7 @@ def checkin_book(
         booked_by=by,
     )
     _save_or_taken(checkin.save)
-    if not by_patient:
-        audit_log(actor=by, action="guidance.checkin.booked", enrollment=enrollment, target=checkin, request=request)
+    audit_log(actor=by, action="guidance.checkin.booked", enrollment=enrollment, target=checkin, request=request)
     _announce(checkin, CONFIRMED_KIND)
     return checkin
 
@@ -474,10 +473,7 @@ def checkin_reschedule(
     checkin.sequence += 1
     checkin.updated_at = timezone.now()
     _save_or_taken(partial(checkin.save, update_fields=["starts_at", "ends_at", "mode", "sequence", "updated_at"]))
-    if not by_patient:
-        audit_log(
-            actor=by, action="guidance.checkin.rescheduled", enrollment=enrollment, target=checkin, request=request
-        )
+    audit_log(actor=by, action="guidance.checkin.rescheduled", enrollment=enrollment, target=checkin, request=request)
     _announce(checkin, CONFIRMED_KIND)
     return checkin
 
@@ -500,8 +496,7 @@ def checkin_cancel(*, checkin: CheckIn, by: User, request=None) -> CheckIn:
     checkin.sequence += 1
     checkin.updated_at = now
     checkin.save(update_fields=["status", "cancelled_at", "cancelled_by", "sequence", "updated_at"])
-    if not by_patient:
-        audit_log(actor=by, action="guidance.checkin.cancelled", enrollment=enrollment, target=checkin, request=request)
+    audit_log(actor=by, action="guidance.checkin.cancelled", enrollment=enrollment, target=checkin, request=request)
     _announce(checkin, CANCELLED_KIND)
     return checkin
 

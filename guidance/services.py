@@ -78,11 +78,11 @@ def message_send(*, thread: Thread, sender: User, body: str, request=None, recor
     check_body(body)
     Thread.objects.select_for_update().filter(pk=thread.pk).values_list("pk", flat=True).get()
     message = Message.objects.create(thread=thread, author=sender, body=body)
+    audit_log(actor=sender, action="guidance.message.sent", enrollment=enrollment, target=message, request=request)
     if is_patient(thread, sender):
         recipient, unread = enrollment.therapist, UNREAD_FOR_THERAPIST
     else:
         recipient, unread = enrollment.patient, UNREAD_FOR_PATIENT
-        audit_log(actor=sender, action="guidance.message.sent", enrollment=enrollment, target=message, request=request)
         if record_time:
             time_entry_record(
                 therapist=sender,

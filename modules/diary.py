@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from clinics.models import Enrollment
+from clinics.services import audit_log
 from modules.models import DiaryEntry, EngagementEvent
 
 OVERVIEW_DAYS = 28
@@ -156,6 +157,7 @@ def diary_entry_save(
     mood: int | None = None,
     sleep: int | None = None,
     note: str = "",
+    request=None,
 ) -> DiaryEntry:
     """Create or update the entry for ``day`` and log the save for engagement research.
 
@@ -166,17 +168,17 @@ def diary_entry_save(
         raise DiaryError(refusal)
     values = {"pain": pain, "activity_minutes": activity_minutes, "mood": mood, "sleep": sleep, "note": note}
     try:
-        return _save(enrollment, day, values)
+        return _save(enrollment, day, values, request)
     except IntegrityError:
         # Two first saves of one day at once (a double tap, two tabs): both found no row and both
         # inserted; the unique constraint let one win. update_or_create retries as an update itself
         # when it can see the winner's row; when it cannot yet, this second try in a new
         # transaction does. A second IntegrityError is a real fault and is raised.
-        return _save(enrollment, day, values)
+        return _save(enrollment, day, values, request)
 
 
 @transaction.atomic
-def _save(enrollment: Enrollment, day: datetime.date, values: dict) -> DiaryEntry:
+def _save(enrollment: Enrollment, day: datetime.date, values: dict, request=None) -> DiaryEntry:
     now = timezone.now()
     entry, _created = DiaryEntry.objects.update_or_create(
         enrollment=enrollment,
@@ -186,6 +188,9 @@ def _save(enrollment: Enrollment, day: datetime.date, values: dict) -> DiaryEntr
     )
     EngagementEvent.objects.create(
         enrollment=enrollment, kind=EngagementEvent.Kind.DIARY_SAVED, object_id=str(entry.pk), at=now
+    )
+    audit_log(
+        actor=enrollment.patient, action="modules.diary.saved", enrollment=enrollment, target=entry, request=request
     )
     return entry
 

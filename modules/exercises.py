@@ -83,15 +83,21 @@ def _write(*, enrollment, exercise, data: dict, base_version: int, submit: bool)
     return response
 
 
-def response_save(*, enrollment: Enrollment, exercise: Exercise, data: dict, base_version: int) -> ExerciseResponse:
+def response_save(
+    *, enrollment: Enrollment, exercise: Exercise, data: dict, base_version: int, request=None
+) -> ExerciseResponse:
     """Save a patient's (possibly unfinished) answer; ``SaveConflict`` if another tab saved first.
 
     ``base_version`` is the version the patient's form was built from (0: nothing saved yet).
-    Autosaves are not audited: they come every few seconds while someone types, and the row's
-    version and saved_at already record them. Submitting is audited.
+    Every save is a write of health data, so each one, autosaves included, is audited once.
     """
     with transaction.atomic():
-        return _write(enrollment=enrollment, exercise=exercise, data=data, base_version=base_version, submit=False)
+        response = _write(enrollment=enrollment, exercise=exercise, data=data, base_version=base_version, submit=False)
+        audit_log(
+            actor=enrollment.patient, action="modules.exercise.saved", enrollment=enrollment, target=response,
+            request=request,
+        )  # fmt: skip
+    return response
 
 
 def response_submit(

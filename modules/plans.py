@@ -231,7 +231,7 @@ def module_start(*, item: PlannedModule, now: datetime.datetime | None = None) -
         )
 
 
-def module_complete(*, item: PlannedModule, now: datetime.datetime | None = None) -> bool:
+def module_complete(*, item: PlannedModule, now: datetime.datetime | None = None, request=None) -> bool:
     now = now or timezone.now()
     with transaction.atomic():
         if not PlannedModule.objects.filter(pk=item.pk, completed_at__isnull=True).update(completed_at=now):
@@ -239,6 +239,11 @@ def module_complete(*, item: PlannedModule, now: datetime.datetime | None = None
         EngagementEvent.objects.create(
             enrollment_id=item.plan.enrollment_id, kind=EngagementEvent.Kind.MODULE_COMPLETED, module_id=item.module_id
         )
+        enrollment = item.plan.enrollment
+        audit_log(
+            actor=enrollment.patient, action="modules.module.completed", enrollment=enrollment, target=item,
+            request=request,
+        )  # fmt: skip
     item.completed_at = now
     return True
 

@@ -1,7 +1,7 @@
 """Answering a questionnaire: the form, saving progress, and submitting (scored once, in one transaction).
 
-Answers are health data: nothing here logs them or audits the patient's own answering (audit events
-record staff access to patient data).
+Answers are health data: nothing here logs them. Each saved or submitted answer is audited (who,
+which questionnaire, when), never what was answered.
 """
 
 from dataclasses import dataclass
@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from clinics.models import Enrollment
+from clinics.services import audit_log
 from outcomes import schedule
 from outcomes.alerts import deterioration_alert_for, risk_alert_for
 from outcomes.instruments import Instrument, InstrumentUnavailable, Item, Score, get_instrument
@@ -120,11 +121,17 @@ def valid_partial(instrument: Instrument, data) -> dict[str, int]:
 # --- Writes -----------------------------------------------------------------------------------------
 
 
-def assessment_save_progress(*, assessment: Assessment, progress: dict[str, int]) -> bool:
+@transaction.atomic
+def assessment_save_progress(*, assessment: Assessment, progress: dict[str, int], request=None) -> bool:
     """Keep the answers chosen so far (validated values only); False if it is no longer open."""
     saved = Assessment.objects.filter(pk=assessment.pk, status=Assessment.Status.OPEN).update(progress=progress)
     if saved:
         assessment.progress = progress
+        enrollment = assessment.enrollment
+        audit_log(
+            actor=enrollment.patient, action="outcomes.assessment.saved", enrollment=enrollment, target=assessment,
+            request=request,
+        )  # fmt: skip
     return bool(saved)
 
 
@@ -134,7 +141,7 @@ class Submitted:
     created: bool  # False: it had been submitted already (double click, second tab, retry)
 
 
-def assessment_submit(*, assessment: Assessment, answers: dict[str, int | None], by) -> Submitted:
+def assessment_submit(*, assessment: Assessment, answers: dict[str, int | None], by, request=None) -> Submitted:
     """Store and score the answers once, and raise the alerts they call for, in one transaction.
 
     The row lock serialises concurrent submits (PostgreSQL; on SQLite the IMMEDIATE transaction holds
@@ -161,6 +168,10 @@ def assessment_submit(*, assessment: Assessment, answers: dict[str, int | None],
         locked.submitted_at = timezone.now()
         locked.progress = {}
         locked.save(update_fields=["answers", "total", "band", "flags", "status", "submitted_at", "progress"])
+        audit_log(
+            actor=by, action="outcomes.assessment.submitted", enrollment=locked.enrollment, target=locked,
+            request=request,
+        )  # fmt: skip
         risk_alert_for(locked)
         deterioration_alert_for(locked)
         if locked.occasion_kind == Occasion.BASELINE:

@@ -45,7 +45,7 @@ def diary_entry(request, day):
         form = DiaryEntryForm(data, initial=DiaryEntryForm.initial_for(entry))
     if form is not None and form.is_bound and form.is_valid():
         try:
-            diary_entry_save(enrollment=enrollment, day=day, today=today, **form.cleaned_data)
+            diary_entry_save(enrollment=enrollment, day=day, today=today, request=request, **form.cleaned_data)
         except DiaryError as error:
             refusal, form = str(error), None
         else:

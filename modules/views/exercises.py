@@ -62,10 +62,9 @@ def _answer(request, module_slug, exercise_slug, *, submit: bool):
     if not form.is_valid():
         return _invalid(request, exercise, form, base_version)
     service = response_submit if submit else response_save
-    extra = {"request": request} if submit else {}
     try:
         response = service(
-            enrollment=enrollment, exercise=exercise, data=form.to_data(), base_version=base_version, **extra
+            enrollment=enrollment, exercise=exercise, data=form.to_data(), base_version=base_version, request=request
         )
     except SaveConflict as conflict:
         return _conflict(request, exercise, form, base_version, conflict.response, submit=submit)

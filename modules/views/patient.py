@@ -111,6 +111,6 @@ def module_page(request, module, number):
 @require_POST
 def module_finish(request, module):
     item = access_open_item(request.user, module)
-    if plans.module_complete(item=item):
+    if plans.module_complete(item=item, request=request):
         messages.success(request, _("Well done. You have finished “%(title)s”.") % {"title": item.module.title})
     return redirect("patient_home")

@@ -43,7 +43,7 @@ def questionnaire_answer(request, code):
 
 def _save(request, assessment, instrument):
     progress = answering.valid_partial(instrument, request.POST)
-    saved = answering.assessment_save_progress(assessment=assessment, progress=progress)
+    saved = answering.assessment_save_progress(assessment=assessment, progress=progress, request=request)
     if request.htmx:
         return render(request, f"{TEMPLATE}#status", {"state": "saved" if saved else "closed"})
     if saved:
@@ -57,11 +57,11 @@ def _submit(request, assessment, instrument):
     if not form.is_valid():
         # Keep what was chosen, so a reload or a later visit still has it.
         answering.assessment_save_progress(
-            assessment=assessment, progress=answering.valid_partial(instrument, request.POST)
+            assessment=assessment, progress=answering.valid_partial(instrument, request.POST), request=request
         )
         return _page(request, assessment, instrument, form)
     try:
-        answering.assessment_submit(assessment=assessment, answers=form.cleaned_data, by=request.user)
+        answering.assessment_submit(assessment=assessment, answers=form.cleaned_data, by=request.user, request=request)
     except answering.AssessmentClosed:
         messages.error(request, _("This questionnaire closed before your answers arrived, so they were not saved."))
         return redirect("patient_home")

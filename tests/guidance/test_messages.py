@@ -168,7 +168,7 @@ def test_it_works_for_the_therapist_and_is_audited(patient, therapist, enrollmen
     response = client_for(therapist).post(staff_page(enrollment), {"body": body})
     assert response.status_code == 302
     sent = Message.objects.get(author=therapist)
-    event = AuditEvent.objects.get(action="guidance.message.sent")
+    event = AuditEvent.objects.get(action="guidance.message.sent", actor=therapist)
     assert (event.actor, event.enrollment, event.object_id) == (therapist, enrollment, str(sent.code))
 
 

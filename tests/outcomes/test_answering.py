@@ -257,7 +257,13 @@ def test_submit_scores_and_stores_the_answers(patient, weekly):
     assert assessment.submitted_at is not None
     assert assessment.progress == {}
     assert not Alert.objects.exists()
-    assert not AuditEvent.objects.exists()  # a patient's own answers are not staff access
+    # One audit row for the write, naming the questionnaire and never what was answered.
+    (event,) = AuditEvent.objects.all()
+    assert (event.action, event.actor, event.object_id) == (
+        "outcomes.assessment.submitted",
+        patient,
+        str(assessment.code),
+    )
 
 
 @pytest.mark.django_db
