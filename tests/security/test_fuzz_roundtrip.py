@@ -1,6 +1,7 @@
 """Hypothesis: what a user types is stored exactly (after the form's stated normalisation), and an
 answer the form refuses stores nothing. Exercises of all seven kinds are driven from their own
 rendered form (tests/security/fuzz.py), saved (autosave/htmx and the Save button) and submitted.
+Also the diary, messages, profile, clinical notes, support reports and feedback templates.
 """
 
 import pytest
@@ -142,3 +143,64 @@ def test_exercise_round_trips(world, exercises, kind, action, data, htmx, curren
         # Saved: exactly what the kind's form cleaned (modules.exercise_forms: to_data()).
         assert stored.data == form.to_data()
         assert stored.version == (before[0] + 1 if before else 1)
+
+
+# --- Staff notes, support reports and feedback templates -------------------------------------------
+
+
+@pytest.mark.django_db
+@capped(60)  # ~0.5 s an example (a refused note re-renders the whole patient page)
+@given(body=st.text(max_size=5100))
+def test_clinical_note_round_trips(world, body):  # noqa: F811
+    from guidance.models import ClinicalNote
+
+    code = world["enrollment"].code
+    before = ClinicalNote.objects.count()
+    response = client_of(world, "therapist").post(reverse("clinical_note_add", args=[code]), {"body": body})
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        assert shows_errors(response)
+        assert ClinicalNote.objects.count() == before
+        return
+    # Stored exactly as typed, less whitespace at the ends (the same note twice within a minute is one note).
+    assert ClinicalNote.objects.count() in (before, before + 1)
+    assert ClinicalNote.objects.filter(body=body.strip()).exists()
+
+
+@pytest.mark.django_db
+@capped(60)  # ~0.5 s an example (a refused note re-renders the whole patient page)
+@given(description=st.text(max_size=2100), category=st.sampled_from(["saving", "sign_in", "other", "", "nope"]))
+def test_support_report_round_trips(world, description, category):  # noqa: F811
+    from clinics.models import SupportRequest
+
+    before = SupportRequest.objects.count()
+    body = {"category": category, "description": description}
+    response = client_of(world, "patient").post(reverse("support_report"), body)
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        assert shows_errors(response)
+        assert SupportRequest.objects.count() == before
+        return
+    assert SupportRequest.objects.count() in (before, before + 1)
+    assert SupportRequest.objects.filter(category=category, description=description.strip()).exists()
+
+
+@pytest.mark.django_db
+@capped(60)  # ~0.5 s an example (a refused note re-renders the whole patient page)
+@given(title=st.text(max_size=130), body=st.text(max_size=5100))
+def test_feedback_template_round_trips(world, title, body):  # noqa: F811
+    from guidance.models import FeedbackTemplate
+
+    before = FeedbackTemplate.objects.count()
+    data = {"title": title, "module_slug": "", "body": body}
+    response = client_of(world, "therapist").post(reverse("feedback_template_new"), data)
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        assert shows_errors(response)
+        assert FeedbackTemplate.objects.count() == before
+        return
+    # The body as messages are (guidance.services.normalise_body); the title less its outer whitespace.
+    created = FeedbackTemplate.objects.order_by("-pk").first()
+    assert FeedbackTemplate.objects.count() == before + 1
+    assert created.title == title.strip()
+    assert created.body == body.replace("\r\n", "\n").replace("\r", "\n").strip()
