@@ -18,6 +18,7 @@ from accounts.services import user_sessions_end
 from clinics.models import Clinic, Enrollment, Invitation, Membership
 from clinics.selectors import active_therapists
 from clinics.services import audit_log, invitation_create
+from clinics.signals import enrollments_reassigned
 from notifications.services import notify
 
 THERAPIST_CHANGED_KIND = "clinics.therapist_changed"
@@ -270,6 +271,7 @@ def enrollments_reassign(
             _("The patients you chose already have %(name)s as their therapist.") % {"name": to_therapist.name},
             field="to_therapist",
         )
+    previous = {enrollment.pk: enrollment.therapist_id for enrollment in moving}
     Enrollment.objects.filter(pk__in=[enrollment.pk for enrollment in moving]).update(therapist=to_therapist)
     events = []
     for enrollment in moving:
@@ -284,6 +286,8 @@ def enrollments_reassign(
             )
         )
         _tell_patient(enrollment, event_id=events[-1].pk)
+    # Check-ins booked with the previous therapist are cancelled by guidance (see its receiver).
+    enrollments_reassigned.send(sender=Enrollment, enrollments=moving, previous=previous, by=by, request=request)
     notify(
         user=to_therapist,
         kind=CASELOAD_RECEIVED_KIND,

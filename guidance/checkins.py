@@ -661,9 +661,28 @@ def nav_items(request, roles) -> list[tuple[str, str]]:
     return []
 
 
+def cancel_after_reassignment(sender, enrollments, previous, by, request=None, **kwargs) -> int:
+    """A patient given another therapist keeps no check-in booked with the previous one: each upcoming
+    one is cancelled through ``checkin_cancel`` (audited; the patient and the previous therapist get
+    the usual cancellation with its calendar file), and the patient books again with their new
+    therapist. Returns how many were cancelled."""
+    booked = CheckIn.objects.filter(
+        enrollment__in=enrollments, status=CheckIn.Status.BOOKED, ends_at__gt=timezone.now()
+    ).select_related("enrollment__patient", "enrollment__clinic", "therapist")
+    cancelled = 0
+    for checkin in booked:
+        if checkin.therapist_id == previous.get(checkin.enrollment_id):
+            checkin_cancel(checkin=checkin, by=by, request=request)
+            cancelled += 1
+    return cancelled
+
+
 def ready() -> None:
     """Registrations made when the app loads (notification kinds, navigation)."""
     from clinics.context_processors import register_nav_extension
+    from clinics.signals import enrollments_reassigned
+
+    enrollments_reassigned.connect(cancel_after_reassignment, dispatch_uid="guidance_cancel_after_reassignment")
     from guidance import checkin_mail
     from notifications.registry import register_kind
 

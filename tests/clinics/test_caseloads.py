@@ -304,3 +304,66 @@ def test_another_clinics_admin_cannot_move_patients(other_clinic_admin, clinic, 
 
 def test_reassign_refuses_get(clinic_admin, clinic):
     assert client_for(clinic_admin).get(reverse("caseload_reassign", args=[clinic.slug])).status_code == 405
+
+
+def test_moving_a_patient_cancels_their_check_in_with_the_previous_therapist_and_tells_both_once(
+    clinic_admin, clinic, therapist, other_therapist, enrollment, django_capture_on_commit_callbacks
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from guidance.models import CheckIn
+
+    now = timezone.now()
+    upcoming = CheckIn.objects.create(
+        enrollment=enrollment, therapist=therapist, starts_at=now + datetime.timedelta(days=2),
+        ends_at=now + datetime.timedelta(days=2, minutes=30), booked_by=enrollment.patient, room="r-upcoming",
+    )  # fmt: skip
+    held = CheckIn.objects.create(
+        enrollment=enrollment, therapist=therapist, starts_at=now - datetime.timedelta(days=7),
+        ends_at=now - datetime.timedelta(days=7, minutes=-30), booked_by=enrollment.patient, room="r-held",
+        status=CheckIn.Status.HELD,
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        response = reassign(client_for(clinic_admin), clinic, [enrollment], membership_of(other_therapist, clinic))
+    assert response.status_code == 302
+    upcoming.refresh_from_db()
+    held.refresh_from_db()
+    assert (upcoming.status, upcoming.cancelled_by) == (CheckIn.Status.CANCELLED, clinic_admin)
+    assert held.status == CheckIn.Status.HELD
+    assert AuditEvent.objects.filter(action="guidance.checkin.cancelled", enrollment=enrollment).count() == 1
+    cancellations = sorted(m.to[0] for m in mail.outbox if "cancelled" in m.subject.lower())
+    assert cancellations == sorted([enrollment.patient.email, therapist.email])
+    to_patient = next(m for m in mail.outbox if m.subject == "Your therapist in Steady has changed")
+    assert "check-in booked with your previous therapist, it is cancelled" in to_patient.body
+
+
+def test_a_failing_cancellation_rolls_the_whole_move_back(
+    clinic_admin, clinic, therapist, other_therapist, enrollment, monkeypatch
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from guidance import checkins
+    from guidance.models import CheckIn
+
+    now = timezone.now()
+    CheckIn.objects.create(
+        enrollment=enrollment, therapist=therapist, starts_at=now + datetime.timedelta(days=2),
+        ends_at=now + datetime.timedelta(days=2, minutes=30), booked_by=enrollment.patient, room="r-1",
+    )  # fmt: skip
+
+    def broken(**kwargs):
+        raise RuntimeError("calendar down")
+
+    monkeypatch.setattr(checkins, "checkin_cancel", broken)
+    with pytest.raises(RuntimeError):
+        enrollments_reassign(
+            clinic=clinic, enrollment_codes=[enrollment.code], to_therapist=other_therapist, by=clinic_admin
+        )
+    enrollment.refresh_from_db()
+    assert enrollment.therapist == therapist
+    assert CheckIn.objects.get().status == CheckIn.Status.BOOKED
+    assert not AuditEvent.objects.filter(action="clinics.enrollment.reassigned").exists()
