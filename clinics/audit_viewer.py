@@ -1,7 +1,8 @@
 """The clinic admin's audit log: which events a clinic's admins see, the filters, and the CSV rows.
 
 A clinic's events are those recorded against the clinic (patient data, clinic administration) and
-the account events of its staff (sign-ins, MFA, password changes), which belong to no clinic.
+the account events (sign-ins, MFA, password changes), which belong to no clinic, of its staff and of
+its patients.
 """
 
 import datetime
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from clinics.audit_labels import staff_action_label
-from clinics.models import AuditEvent, Clinic, Membership
+from clinics.models import AuditEvent, Clinic, Enrollment, Membership
 
 ROLE_LABELS = {
     "patient": _("Patient"),
@@ -32,8 +33,13 @@ def clinic_staff(clinic: Clinic) -> QuerySet[User]:
 
 def clinic_events(clinic: Clinic) -> QuerySet[AuditEvent]:
     staff_ids = Membership.objects.filter(clinic=clinic).values("user_id")
+    patient_ids = Enrollment.objects.filter(clinic=clinic).values("patient_id")
     return (
-        AuditEvent.objects.filter(Q(clinic=clinic) | Q(clinic__isnull=True, actor_id__in=staff_ids))
+        AuditEvent.objects.filter(
+            Q(clinic=clinic)
+            | Q(clinic__isnull=True, actor_id__in=staff_ids)
+            | Q(clinic__isnull=True, actor_id__in=patient_ids)
+        )
         .select_related("actor", "enrollment__patient")
         .order_by("-at", "-pk")
     )
@@ -82,10 +88,16 @@ class AuditFilterForm(forms.Form):
 
 
 def patient_filter(text: str) -> Q:
+    """Events on the patient's record, and the patient's own account events (sign-ins), which name
+    no enrolment."""
+    # Subqueries rather than joins through the actor's enrolments: no event is listed twice.
     try:
-        return Q(enrollment__code=uuid.UUID(text))
+        code = uuid.UUID(text)
     except ValueError:
-        return Q(enrollment__patient__name__icontains=text) | Q(enrollment__patient__email__icontains=text)
+        matching = Enrollment.objects.filter(Q(patient__name__icontains=text) | Q(patient__email__icontains=text))
+        return Q(enrollment__in=matching) | Q(enrollment__isnull=True, actor_id__in=matching.values("patient_id"))
+    matching = Enrollment.objects.filter(code=code)
+    return Q(enrollment__in=matching) | Q(enrollment__isnull=True, actor_id__in=matching.values("patient_id"))
 
 
 def who(event: AuditEvent) -> str:

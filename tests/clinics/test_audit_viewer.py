@@ -202,3 +202,21 @@ def test_post_is_refused(clinic, clinic_admin):
     client = client_for(clinic_admin)
     assert client.post(list_url(clinic)).status_code == 405
     assert client.post(csv_url(clinic)).status_code == 405
+
+
+def test_a_patients_own_sign_ins_are_shown_and_found_by_the_patient_filter(
+    clinic, clinic_admin, therapist, enrollment, other_clinic_enrollment
+):
+    patient, other = enrollment.patient, other_clinic_enrollment.patient
+    event(patient, "auth.login")
+    event(patient, "auth.login_failed")
+    event(other, "auth.login")
+    event(therapist, "guidance.patient.viewed", enrollment=enrollment)
+    client = client_for(clinic_admin)
+    page = client.get(list_url(clinic)).content.decode()
+    assert page.count("Margaret Hill") >= 3 and "Failed to sign in" in page
+    assert other.name not in page
+    for value in (enrollment.code, "margaret"):
+        rows = csv_rows(client.get(csv_url(clinic, patient=value)))
+        actions = sorted(row[4] for row in rows[1:])
+        assert actions == sorted(["Signed in", "Failed to sign in", "Opened the patient's record"]), (value, rows)
