@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 APPS := accounts clinics config demo guidance modules notifications outcomes reports
 
-.PHONY: install node-deps demo test lint format css lock clean security audit-deps
+.PHONY: install node-deps demo test lint format css lock clean security audit-deps chaos
 
 install: $(VENV)/.installed
 
@@ -27,6 +27,10 @@ node_modules/.installed: package-lock.json
 
 test: install node-deps
 	$(BIN)/pytest
+
+# Fault tests with real processes on loopback (their own PostgreSQL and Redis): tests/chaos.
+chaos: install
+	STEADY_CHAOS=1 $(BIN)/pytest -p no:randomly tests/chaos
 
 lint: install
 	$(BIN)/ruff check .

@@ -4,8 +4,8 @@ A row's life: ``pending`` -> (claimed) ``sending`` -> ``sent``; or back to ``pen
 ``due_at`` after a named transient error; or ``failed`` after a permanent error or ``MAX_ATTEMPTS``.
 Rows are claimed with row locks (``select_for_update(skip_locked=True)``) or a conditional UPDATE,
 so two dispatchers running at once never send one row twice (healthchecks' ``sendalerts`` claim,
-without its flaw of marking rows sent before sending). ``reap_stuck`` returns rows whose worker died
-mid-send, so nothing is skipped.
+without its flaw of committing rows as sent before sending). ``reap_stuck`` returns rows whose worker
+died mid-send, so nothing is skipped.
 
 Logs carry the notification's id, kind and an exception's class name; never the recipient, the
 e-mail or the context.
@@ -23,6 +23,7 @@ from functools import partial
 from urllib.parse import urlsplit
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django import db
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.core.mail.backends.base import BaseEmailBackend
@@ -150,19 +151,28 @@ def claim_one(notification_id: int, *, now: datetime | None = None) -> Notificat
 
 
 def send_claimed(notification: Notification, *, mailer: BaseEmailBackend | None = None) -> bool:
-    """Render and send a claimed notification, then mark it sent; True if it went out.
+    """Render and send a claimed notification, marking it sent; True if it went out.
 
-    The kind's ``build_context``, the send and the ``sent`` mark share one transaction: if the send
-    fails, what ``build_context`` wrote (a freshly minted invitation token) is rolled back, and the row
-    is put back for a retry or marked failed, never left in ``sending``. On SQLite that transaction
-    holds the write lock for the length of one send; with a real SMTP server in production,
-    PostgreSQL holds only the rows written.
+    The kind's ``build_context``, the ``sent`` mark and the send share one transaction: if the send
+    fails, what ``build_context`` wrote (a freshly minted invitation token) and the mark are rolled
+    back, and the row is put back for a retry or marked failed, never left in ``sending``. The mark
+    is written before the send, so a database that went away (a restart, a failover) while the mail
+    was rendered stops it before it leaves: the row stays claimed for reap_stuck and goes out once,
+    later. Only losing the worker or the database between the mark and its COMMIT, while the mail
+    server takes the message, can still send it twice (see reap_stuck). On SQLite
+    that transaction holds the write lock for the length of one send; with a real SMTP server in
+    production, PostgreSQL holds only the rows written.
     """
     try:
         with transaction.atomic():
             message = _render(notification, get_kind(notification.kind))
+            sent_at = _mark_sent(notification)
             _send(message, mailer)
-            _mark_sent(notification)
+    except _ClaimLost:
+        # Reaped while this worker rendered (slower than reap_stuck's limit): the row is pending
+        # again and another worker will send it. Sending here too would send it twice.
+        logger.warning("Notification %s (%s) was not sent: its claim was lost", notification.pk, notification.kind)
+        return False
     except NoLongerNeeded as reason:
         Notification.objects.filter(pk=notification.pk, claim_token=notification.claim_token).update(
             status=Status.CANCELLED, claim_token=None, last_error=f"Cancelled: {reason}"[:LAST_ERROR_MAX_CHARS]
@@ -178,6 +188,7 @@ def send_claimed(notification: Notification, *, mailer: BaseEmailBackend | None 
             _close_quietly(mailer)  # the next send opens a fresh connection
         _record_failure(notification, exc)
         return False
+    notification.status, notification.sent_at, notification.claim_token = Status.SENT, sent_at, None
     return True
 
 
@@ -226,21 +237,27 @@ def _send(message: EmailMultiAlternatives, mailer: BaseEmailBackend | None) -> N
         raise MailNotAccepted("the mail backend sent nothing")
 
 
-def _mark_sent(notification: Notification) -> None:
+class _ClaimLost(Exception):  # noqa: N818 - reads as the reason
+    """The row no longer holds this worker's claim token (reap_stuck gave it back)."""
+
+
+def _mark_sent(notification: Notification) -> datetime:
+    """Mark the row sent in the caller's transaction (it locks the row until the commit)."""
     now = timezone.now()
     changed = Notification.objects.filter(pk=notification.pk, claim_token=notification.claim_token).update(
         status=Status.SENT, sent_at=now, claim_token=None
     )
     if changed != 1:
-        # The claim was reaped while this worker was still sending (a send slower than reap_stuck's
-        # limit): another worker may send it again. Rare, and loud here.
-        logger.warning("Notification %s (%s) was sent after its claim was lost", notification.pk, notification.kind)
-    notification.status, notification.sent_at, notification.claim_token = Status.SENT, now, None
+        raise _ClaimLost
+    return now
 
 
 def is_transient(exc: BaseException) -> bool:
-    """Whether a failed send is worth retrying: connection trouble or a 4xx reply from the server."""
+    """Whether a failed send is worth retrying: connection trouble (the mail server's or the
+    database's, which may be back a moment later) or a 4xx reply from the server."""
     if isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError | ConnectionError | TimeoutError):
+        return True
+    if isinstance(exc, db.OperationalError | db.InterfaceError):
         return True
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _message in exc.recipients.values()]

@@ -11,6 +11,7 @@ from unittest.mock import patch
 
 import pytest
 from django.core.mail.backends import locmem
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from notifications.models import Notification
@@ -225,6 +226,8 @@ def test_it_gives_back_what_it_has_no_time_left_to_send(mailoutbox):
         (SMTPRecipientsRefused({"a@example.com": (450, b"busy"), "b@example.com": (452, b"full")}), True),
         (ConnectionRefusedError(), True),
         (TimeoutError(), True),
+        (OperationalError("server closed the connection unexpectedly"), True),
+        (InterfaceError("connection already closed"), True),
         (SMTPDataError(554, b"rejected"), False),
         (SMTPAuthenticationError(535, b"bad credentials"), False),
         (SMTPRecipientsRefused({"a@example.com": (450, b"busy"), "b@example.com": (550, b"unknown")}), False),
