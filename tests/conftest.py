@@ -13,6 +13,8 @@ from tests.factories import ClinicFactory, CohortFactory, EnrollmentFactory, Mem
 from tests.utils import client_for
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+# The fault tests start and kill real processes (minutes); `make chaos` runs them with STEADY_CHAOS=1.
+collect_ignore_glob = [] if os.environ.get("STEADY_CHAOS") == "1" else ["chaos"]
 # Playwright's sync API keeps an event loop in the test thread; the ORM calls made by browser tests
 # and the live server are still synchronous and safe (stack-notes.md, section 4).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
