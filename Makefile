@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 APPS := accounts clinics config demo guidance modules notifications outcomes reports
 
-.PHONY: install node-deps demo test lint format css lock clean security audit-deps chaos
+.PHONY: install node-deps demo test lint format css lock clean security audit-deps audit-pins chaos
 
 install: $(VENV)/.installed
 
@@ -51,6 +51,11 @@ security: install
 # this project's build machines cannot reach, so it runs where that API is reachable (docs/SECURITY.md).
 audit-deps: install
 	$(BIN)/pip-audit -r requirements.txt --strict --progress-spinner off
+
+# The closest check where only PyPI's project pages are reachable: exact for every pin that is its
+# project's newest release, and says which pins it could not check (scripts/audit_pins.py).
+audit-pins: install
+	$(BIN)/python scripts/audit_pins.py requirements.txt requirements-dev.txt
 
 # Re-resolve the exact pins from requirements*.in (needs the network).
 lock:
