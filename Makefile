@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 APPS := accounts clinics config demo guidance modules notifications outcomes reports
 
-.PHONY: install node-deps demo test lint format css lock clean security audit-deps audit-pins chaos
+.PHONY: install node-deps demo test lint format css lock clean security audit-deps audit-pins bench bench-smoke chaos
 
 install: $(VENV)/.installed
 
@@ -56,6 +56,15 @@ audit-deps: install
 # project's newest release, and says which pins it could not check (scripts/audit_pins.py).
 audit-pins: install
 	$(BIN)/python scripts/audit_pins.py requirements.txt requirements-dev.txt
+
+# Benchmarks (bench/README.md): its own PostgreSQL database (steady_bench), gunicorn and wrk on
+# loopback, Redis db 9. bench-smoke is the tiny CI run: it fails on an error or a query count that
+# grows with the data, never on speed.
+bench: install
+	$(BIN)/python -m bench full
+
+bench-smoke: install
+	$(BIN)/python -m bench smoke
 
 # Re-resolve the exact pins from requirements*.in (needs the network).
 lock:
