@@ -1,7 +1,7 @@
 """The therapist's dashboard: every open enrolment of the caseload with what needs the therapist.
 
 Query budget (tested at 1 and 60 patients): one query for the enrolments with every per-patient
-figure as a correlated subquery, one for their plans' modules (prefetch), one for the latest two
+figure as a correlated subquery, one for their plans' modules, one for the latest two
 PHQ-9, GAD-7 and PEG answers per patient (a window function), one for the cohort filter's choices.
 Ranking, flags and filters that need several figures at once are worked out in Python on those rows.
 """
@@ -9,7 +9,7 @@ Ranking, flags and filters that need several figures at once are worked out in P
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
 from django.utils import timezone
@@ -69,14 +69,6 @@ def dashboard_enrollments(user, *, now: datetime.datetime) -> QuerySet[Enrollmen
         therapist_caseload(user)
         .filter(status__in=Enrollment.OPEN_STATUSES)
         .select_related("patient", "cohort", "clinic", "program", "plan")
-        .prefetch_related(
-            Prefetch(
-                "plan__items",
-                queryset=PlannedModule.objects.only(
-                    "plan_id", "position", "unlocked_at", "completed_at", "skipped_at"
-                ).order_by("position"),
-            )
-        )
         .annotate(
             unread_count=_count(unread, "thread__enrollment"),
             oldest_unread_at=Subquery(unread.order_by("created_at").values("created_at")[:1]),
@@ -96,8 +88,9 @@ def dashboard_enrollments(user, *, now: datetime.datetime) -> QuerySet[Enrollmen
     )
 
 
-def latest_scores(enrollment_ids: list[int]) -> dict[tuple[int, str], list[Assessment]]:
-    """The latest two completed answers per patient and dashboard instrument, newest first: one query."""
+def latest_scores(enrollment_ids: list[int]) -> dict[tuple[int, str], list]:
+    """The latest two completed answers per patient and dashboard instrument, newest first: one query.
+    Rows are named tuples (enrollment_id, instrument_key, total, band), not model instances."""
     ranked = (
         Assessment.objects.filter(
             enrollment_id__in=enrollment_ids,
@@ -114,10 +107,10 @@ def latest_scores(enrollment_ids: list[int]) -> dict[tuple[int, str], list[Asses
             )
         )
         .filter(rank__lte=2)
-        .only("enrollment_id", "instrument_key", "total", "band", "submitted_at")
         .order_by("enrollment_id", "instrument_key", "rank")
+        .values_list("enrollment_id", "instrument_key", "total", "band", named=True)
     )
-    scores: dict[tuple[int, str], list[Assessment]] = {}
+    scores: dict[tuple[int, str], list] = {}
     for assessment in ranked:
         scores.setdefault((assessment.enrollment_id, assessment.instrument_key), []).append(assessment)
     return scores
@@ -149,7 +142,12 @@ class LatestScore:
 
     @property
     def direction_text(self) -> str:
-        return {"better": _("better"), "worse": _("worse"), "same": _("no change")}.get(self.direction, "")
+        # Only the word shown is translated (the template asks once or twice per score).
+        if self.direction == "better":
+            return _("better")
+        if self.direction == "worse":
+            return _("worse")
+        return _("no change") if self.direction == "same" else ""
 
     @property
     def arrow(self) -> str:
@@ -241,7 +239,9 @@ def is_behind(enrollment: Enrollment, items: list[PlannedModule], today: datetim
     return sum(1 for item in active if item.unlocked_at and not item.completed_at) >= 2
 
 
-def _scores(enrollment_id: int, scores: dict) -> list[LatestScore]:
+def _scores(enrollment_id: int, scores: dict, directions: dict) -> list[LatestScore]:
+    """``directions`` memoises the change rule's verdict per (instrument, previous, latest total):
+    totals repeat a lot across a caseload, and the rule is a pure function of them."""
     result = []
     for key in DASHBOARD_INSTRUMENTS:
         answers = scores.get((enrollment_id, key))
@@ -251,19 +251,41 @@ def _scores(enrollment_id: int, scores: dict) -> list[LatestScore]:
         latest = answers[0]
         direction = ""
         if len(answers) > 1:
-            summary = outcome_change.summarise(instrument, None, answers[1].total, latest.total)
-            direction = summary.since_last.direction if summary.since_last else ""
+            pair = (key, answers[1].total, latest.total)
+            if pair not in directions:
+                summary = outcome_change.summarise(instrument, None, answers[1].total, latest.total)
+                directions[pair] = summary.since_last.direction if summary.since_last else ""
+            direction = directions[pair]
         band = latest.band or instrument.band_for(latest.total) or ""
         result.append(LatestScore(key, instrument.short_title, format_total(latest.total), band, direction))
     return result
 
 
+def plan_items(plan_ids: list[int]) -> dict[int, list]:
+    """Each plan's modules in order, as named tuples with the fields the row needs: one query (none
+    without plans)."""
+    items: dict[int, list] = {}
+    if not plan_ids:
+        return items
+    rows = (
+        PlannedModule.objects.filter(plan_id__in=plan_ids)
+        .order_by("plan_id", "position")
+        .values_list("plan_id", "unlocked_at", "completed_at", "skipped_at", named=True)
+    )
+    for item in rows:
+        items.setdefault(item.plan_id, []).append(item)
+    return items
+
+
 def dashboard_rows(enrollments: list[Enrollment], *, today: datetime.date) -> list[DashboardRow]:
     scores = latest_scores([e.pk for e in enrollments])
+    plans = {e.pk: getattr(e, "plan", None) for e in enrollments}
+    items_by_plan = plan_items([plan.pk for plan in plans.values() if plan])
+    directions: dict = {}
     rows = []
     for enrollment in enrollments:
-        plan = getattr(enrollment, "plan", None)
-        items = list(plan.items.all()) if plan else []
+        plan = plans[enrollment.pk]
+        items = items_by_plan.get(plan.pk, []) if plan else []
         week, weeks = programme_week(enrollment, items, today)
         planned = [item for item in items if item.skipped_at is None]
         rows.append(
@@ -275,7 +297,7 @@ def dashboard_rows(enrollments: list[Enrollment], *, today: datetime.date) -> li
                 modules_planned=len(planned),
                 activity=last_activity(enrollment, today),
                 behind=is_behind(enrollment, items, today),
-                scores=_scores(enrollment.pk, scores),
+                scores=_scores(enrollment.pk, scores, directions),
             )
         )
     rows.sort(key=DashboardRow.sort_key)
