@@ -80,7 +80,7 @@ def test_a_lost_progress_report_is_made_by_the_sweep(enrollment, therapist):
     assert progress_resume(now=NOW) == 2
     for export in (lost, dead):
         export.refresh_from_db()
-        assert export.status == ProgressExport.Status.DONE and export.content.startswith(b"%PDF")
+        assert export.status == ProgressExport.Status.DONE and bytes(export.content).startswith(b"%PDF")
 
 
 def test_beat_runs_both_sweeps_every_five_minutes():
