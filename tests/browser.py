@@ -64,11 +64,33 @@ def new_axe() -> Axe:
     return Axe(axe_script=AXE_SCRIPT.read_text(encoding="utf-8"))
 
 
+TOTP_PERIOD = 30  # seconds (allauth's default MFA_TOTP_PERIOD)
+# Codes must still be valid when the server checks them, on a loaded CI machine too: a code typed in
+# the last seconds of its period is refused once the period turns (allauth allows no drift).
+TOTP_MARGIN = 8.0
+_last_totp_period: dict[int, int] = {}
+
+
+def fresh_totp_code(user) -> str:
+    """The user's current authenticator code, from a period with enough seconds left for the browser
+    to send it, and never the same period twice for one user (allauth refuses a replayed code)."""
+    import time
+
+    from tests.accounts.test_login import totp_code
+
+    now = time.time()
+    period, left = int(now // TOTP_PERIOD), TOTP_PERIOD - now % TOTP_PERIOD
+    if left < TOTP_MARGIN or _last_totp_period.get(user.pk) == period:
+        time.sleep(left + 0.2)
+        period += 1
+    _last_totp_period[user.pk] = period
+    return totp_code(user)
+
+
 def sign_in(page, email: str, *, totp_for=None) -> None:
     """Sign in through the real pages; staff (``totp_for`` = the user) also enter their current code."""
     import re
 
-    from tests.accounts.test_login import totp_code
     from tests.factories import PASSWORD
 
     page.goto("/accounts/login/")
@@ -77,7 +99,7 @@ def sign_in(page, email: str, *, totp_for=None) -> None:
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
     if totp_for is not None:
-        page.get_by_label(re.compile("code", re.I)).fill(totp_code(totp_for))
+        page.get_by_label(re.compile("code", re.I)).fill(fresh_totp_code(totp_for))
         page.get_by_role("button", name=re.compile("Sign in|Continue|Verify", re.I)).click()
         # Signed in only once the code is accepted: wait for the page after it, not just the click.
         page.wait_for_url(lambda url: "/accounts/2fa/" not in url)
