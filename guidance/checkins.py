@@ -667,7 +667,7 @@ def cancel_after_reassignment(sender, enrollments, previous, by, request=None, *
     the usual cancellation with its calendar file), and the patient books again with their new
     therapist. Returns how many were cancelled."""
     booked = CheckIn.objects.filter(
-        enrollment__in=enrollments, status=CheckIn.Status.BOOKED, ends_at__gt=timezone.now()
+        enrollment__in=enrollments, status=CheckIn.Status.BOOKED, starts_at__gt=timezone.now()
     ).select_related("enrollment__patient", "enrollment__clinic", "therapist")
     cancelled = 0
     for checkin in booked:
