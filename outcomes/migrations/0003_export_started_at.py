@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('outcomes', '0002_instrument_version_length'),
+        ("outcomes", "0002_instrument_version_length"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='export',
-            name='started_at',
+            model_name="export",
+            name="started_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

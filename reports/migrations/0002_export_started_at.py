@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0001_initial'),
+        ("reports", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='export',
-            name='started_at',
+            model_name="export",
+            name="started_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]
