@@ -167,25 +167,34 @@ def progress_report_request(*, owner, enrollment: Enrollment) -> Export:
 # --- The task's work ----------------------------------------------------------------------------
 
 
-def export_resume(now=None) -> int:
-    """Enqueue again every progress report still worth making that no worker has: pending ones whose
-    hand-off may have been lost, and running ones whose worker died. Only one task can claim a row,
-    so enqueueing one twice renders it once."""
-    from outcomes.tasks import render_export as render_task
-
+def resume_unfinished(model, enqueue, *, give_up_after, time_limit: int, now=None) -> int:
+    """Enqueue again every background file of ``model`` still worth making that no worker has:
+    pending ones whose hand-off may have been lost (older than RESUME_PENDING_AFTER), and running
+    ones whose worker died (started longer ago than the task's hard ``time_limit``). Only one task
+    can claim a row, so enqueueing one twice makes it once. Shared by this app's progress reports
+    and reports.jobs (the two Export models have the same status fields)."""
     now = now or timezone.now()
-    live = Export.objects.filter(created_at__gte=now - GIVE_UP_AFTER)
-    dead_workers = now - datetime.timedelta(seconds=RENDER_TIME_LIMIT + 60)
-    live.filter(status=Export.Status.RUNNING, started_at__lt=dead_workers).update(
-        status=Export.Status.PENDING, started_at=None
+    live = model.objects.filter(created_at__gte=now - give_up_after)
+    dead_workers = now - datetime.timedelta(seconds=time_limit + 60)
+    live.filter(status=model.Status.RUNNING, started_at__lt=dead_workers).update(
+        status=model.Status.PENDING, started_at=None
     )
-    waiting = live.filter(status=Export.Status.PENDING, created_at__lt=now - RESUME_PENDING_AFTER)
+    waiting = live.filter(status=model.Status.PENDING, created_at__lt=now - RESUME_PENDING_AFTER)
     ids = list(waiting.values_list("pk", flat=True))
     for export_id in ids:
-        render_task.delay(export_id)
+        enqueue(export_id)
     if ids:
-        logger.info("resumed %d progress reports", len(ids))
+        logger.info("resumed %d %s rows", len(ids), model._meta.label_lower)
     return len(ids)
+
+
+def export_resume(now=None) -> int:
+    """The progress reports' resume sweep (outcomes.resume_exports in beat)."""
+    from outcomes.tasks import render_export as render_task
+
+    return resume_unfinished(
+        Export, render_task.delay, give_up_after=GIVE_UP_AFTER, time_limit=RENDER_TIME_LIMIT, now=now
+    )
 
 
 def render_export(export_id: int) -> None:

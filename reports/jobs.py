@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from clinics.models import Clinic, Enrollment
+from outcomes.reports import resume_unfinished
 from reports.models import Export
 
 logger = logging.getLogger(__name__)
@@ -32,9 +33,6 @@ ERROR_MESSAGE = "The file could not be made."
 # reports.render_export's limits. A render running past the hard limit has lost its worker.
 RENDER_SOFT_TIME_LIMIT = 600
 RENDER_TIME_LIMIT = 660
-# A pending export not picked up by then has probably lost its hand-off; asking twice is harmless,
-# since only one task can claim the row.
-RESUME_PENDING_AFTER = datetime.timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -122,23 +120,13 @@ def export_request(
 
 
 def export_resume(now=None) -> int:
-    """Enqueue again every export still worth making that no worker has: pending ones whose hand-off
-    may have been lost, and running ones whose worker died (past the task's hard time limit)."""
+    """Enqueue again every export still worth making that no worker has (reports.resume_exports in
+    beat; the sweep itself is outcomes.reports.resume_unfinished)."""
     from reports.tasks import render_export
 
-    now = now or timezone.now()
-    live = Export.objects.filter(created_at__gte=now - GIVE_UP_AFTER)
-    dead_workers = now - datetime.timedelta(seconds=RENDER_TIME_LIMIT + 60)
-    live.filter(status=Export.Status.RUNNING, started_at__lt=dead_workers).update(
-        status=Export.Status.PENDING, started_at=None
+    return resume_unfinished(
+        Export, render_export.delay, give_up_after=GIVE_UP_AFTER, time_limit=RENDER_TIME_LIMIT, now=now
     )
-    waiting = live.filter(status=Export.Status.PENDING, created_at__lt=now - RESUME_PENDING_AFTER)
-    ids = list(waiting.values_list("pk", flat=True))
-    for export_id in ids:
-        render_export.delay(export_id)
-    if ids:
-        logger.info("resumed %d exports", len(ids))
-    return len(ids)
 
 
 def export_render(export_id: int) -> None:
